@@ -1,0 +1,34 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "cli/common.hpp"
+#include "sim/validate.hpp"
+
+namespace aiscale::cli {
+
+extern int g_exit_code;
+
+void add_validate_command(CLI::App& app) {
+  struct Opts {
+    std::string path = "scenarios/validation";
+    bool json = false;
+    double max_mape = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("validate", "Compare predictions with published training runs");
+  cmd->add_option("path", o->path, "Validation scenario file or directory (default scenarios/validation)");
+  cmd->add_flag("--json", o->json, "Print the comparison as JSON");
+  cmd->add_option("--max-mape", o->max_mape, "Exit 1 when the mean absolute percentage error exceeds this (%)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([o] {
+    const ValidationReport rep = run_validation(collect_scenario_files(o->path));
+    std::cout << (o->json ? to_json(rep).dump(2) + "\n" : to_table(rep));
+    if (o->max_mape >= 0 && rep.all.mape > o->max_mape) {
+      std::cerr << "aiscale: validation MAPE " << rep.all.mape << "% exceeds --max-mape " << o->max_mape << "%\n";
+      g_exit_code = kExitCheckFailed;
+    }
+  });
+}
+
+}  // namespace aiscale::cli

@@ -1,0 +1,45 @@
+// aiscale: discrete-event simulator and capacity planner for AI supercomputers.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "models/error.hpp"
+
+namespace aiscale::cli {
+int g_exit_code = kExitOk;
+}
+
+int main(int argc, char** argv) {
+  using namespace aiscale::cli;
+  CLI::App app{"aiscale: simulate and plan large-scale AI training (step time, MFU, memory, cost, energy)"};
+  app.set_version_flag("--version", "aiscale 0.1.0");
+  app.require_subcommand(1);
+  add_simulate_command(app);
+  add_validate_command(app);
+  add_bench_command(app);
+  add_catalog_command(app);
+  add_topology_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "aiscale: error: " << e.what() << " (see --help)\n";
+    return kExitBadInput;
+  } catch (const aiscale::ValidationError& e) {
+    for (const auto& i : e.issues()) std::cerr << "aiscale: error: " << i.path << ": " << i.message << "\n";
+    return kExitBadInput;
+  } catch (const aiscale::Error& e) {
+    std::cerr << "aiscale: error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "aiscale: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return g_exit_code;
+}

@@ -1,0 +1,240 @@
+#include "models/calibration_profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+#include <nlohmann/json.hpp>
+
+#include "models/error.hpp"
+#include "models/json_reader.hpp"
+#include "models/scenario.hpp"
+
+namespace aiscale {
+
+// Generated at build time from calibration/profiles/*.json (see models/CMakeLists.txt).
+extern const std::vector<std::pair<std::string, std::string>>& embedded_profiles();
+
+GemmFit fit_gemm(const std::vector<GemmPoint>& points, double peak) {
+  // Model t = F*x + t0 with x = 1/(eff*peak). Minimise sum((pred - t)/t)^2: weighted normal equations.
+  double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+  for (const auto& p : points) {
+    const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
+    const double u = f / t, v = 1 / t;  // row of the weighted design matrix; target is 1
+    a11 += u * u, a12 += u * v, a22 += v * v, b1 += u, b2 += v;
+  }
+  GemmFit fit;
+  fit.points = static_cast<int>(points.size());
+  if (points.empty()) return fit;
+  double x = 0, t0 = 0;
+  const double det = a11 * a22 - a12 * a12;
+  if (points.size() >= 2 && std::fabs(det) > 1e-12 * std::fabs(a11 * a22)) {
+    x = (b1 * a22 - b2 * a12) / det;
+    t0 = (a11 * b2 - a12 * b1) / det;
+  }
+  if (points.size() < 2 || t0 < 0 || x <= 0) {
+    // Too few points for an overhead term: fit the rate alone (t0 = 0).
+    t0 = 0;
+    x = b1 / a11;
+  }
+  fit.efficiency = 1.0 / (x * peak);
+  fit.overhead_s = t0;
+  for (const auto& p : points) {
+    const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
+    fit.max_rel_residual = std::max(fit.max_rel_residual, std::fabs((f * x + t0) / t - 1));
+  }
+  return fit;
+}
+
+GemmFit fit_gemm_rate(const std::vector<GemmPoint>& points, double peak, double overhead_s) {
+  // Minimise sum(((F*x + t0) - t)/t)^2 over x alone.
+  double num = 0, den = 0;
+  for (const auto& p : points) {
+    const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
+    num += (f / t) * (1 - overhead_s / t);
+    den += (f / t) * (f / t);
+  }
+  GemmFit fit;
+  fit.points = static_cast<int>(points.size());
+  if (points.empty() || num <= 0) return fit;
+  const double x = num / den;
+  fit.efficiency = 1.0 / (x * peak);
+  fit.overhead_s = overhead_s;
+  for (const auto& p : points) {
+    const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
+    fit.max_rel_residual = std::max(fit.max_rel_residual, std::fabs((f * x + overhead_s) / t - 1));
+  }
+  return fit;
+}
+
+const GemmFit& CalibrationProfile::gemm_fit(Precision p) const {
+  auto it = gemm_fits.find(p);
+  if (it != gemm_fits.end()) return it->second;
+  const Precision order[] = {Precision::bf16, Precision::fp16, Precision::fp8, Precision::tf32, Precision::fp32};
+  for (Precision q : order)
+    if ((it = gemm_fits.find(q)) != gemm_fits.end()) return it->second;
+  throw Error("calibration", "profile '" + gpu + "' has no GEMM points");
+}
+
+CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, const std::string& origin) {
+  Diagnostics diag;
+  CalibrationProfile p;
+  ObjectReader r(doc, "", diag);
+  const std::string schema = r.text("schema", "");
+  if (schema != kCalibrationSchema)
+    diag.error(origin + ": schema", "expected \"" + std::string(kCalibrationSchema) + "\", got \"" + schema + "\"");
+  p.gpu = r.text("gpu", gpu.name);
+  p.source = r.text("source", "");
+  r.get("created");
+  r.get("host");
+  r.get("fits");
+  if (const auto* a = r.get("applies_to"); a && a->is_array())
+    for (const auto& v : *a)
+      if (v.is_string()) p.applies_to.push_back(v.get<std::string>());
+  if (const auto* g = r.get("gemm")) {
+    ObjectReader gr(*g, "gemm", diag);
+    gr.get("source");
+    if (const auto* pts = gr.get("points"); pts && pts->is_array()) {
+      for (size_t i = 0; i < pts->size(); ++i) {
+        ObjectReader pr((*pts)[i], "gemm.points[" + std::to_string(i) + "]", diag);
+        GemmPoint gp;
+        gp.m = pr.count("m", 1);
+        gp.n = pr.count("n", 1);
+        gp.k = pr.count("k", 1);
+        gp.dtype = parse_precision(pr.choice("dtype", "bf16", {"fp32", "tf32", "bf16", "fp16", "fp8"}), "dtype");
+        gp.tflops = pr.number("tflops", 1, 1e-6, 1e6);
+        pr.finish();
+        p.gemm_points.push_back(gp);
+      }
+    }
+    gr.finish();
+  } else {
+    diag.error(origin + ": gemm", "is required (GEMM measurements)");
+  }
+  if (const auto* m = r.get("memory")) {
+    ObjectReader mr(*m, "memory", diag);
+    p.copy_bandwidth = mr.quantity("copy_bandwidth", Bandwidth(gpu.hbm_bandwidth.value * 0.8));
+    p.triad_bandwidth = mr.quantity("triad_bandwidth", p.copy_bandwidth);
+    mr.get("source");
+    mr.finish();
+  }
+  if (const auto* a = r.get("attention")) {
+    ObjectReader ar(*a, "attention", diag);
+    p.flash_fwd_efficiency = ar.number("flash_fwd_efficiency", 0.5, 0.01, 1.0);
+    p.flash_bwd_efficiency = ar.number("flash_bwd_efficiency", 0.4, 0.01, 1.0);
+    ar.get("source");
+    ar.finish();
+  }
+  p.launch_overhead = r.quantity("launch_overhead", p.launch_overhead);
+  r.get("launch_overhead_source");
+  if (const auto* c = r.get("collectives")) {
+    ObjectReader cr(*c, "collectives", diag);
+    if (const auto* nv = cr.get("nvlink")) {
+      ObjectReader nr(*nv, "collectives.nvlink", diag);
+      nr.count("ranks", 8);
+      auto& s = p.nvlink;
+      s.all_reduce_busbw = nr.quantity("all_reduce_busbw", Bandwidth(gpu.nvlink_bandwidth.value * 0.35));
+      s.all_gather_busbw = nr.quantity("all_gather_busbw", s.all_reduce_busbw);
+      s.reduce_scatter_busbw = nr.quantity("reduce_scatter_busbw", s.all_gather_busbw);
+      s.all_to_all_busbw = nr.quantity("all_to_all_busbw", s.all_gather_busbw);
+      s.send_recv_bw = nr.quantity("send_recv_bw", s.all_gather_busbw);
+      s.latency = nr.quantity("latency", Seconds(20e-6));
+      s.source = nr.text("source", "");
+      nr.get("points");
+      nr.finish();
+    }
+    if (const auto* nw = cr.get("network")) {
+      ObjectReader nr(*nw, "collectives.network", diag);
+      p.network.nic_efficiency = nr.number("nic_efficiency", 0.94, 0.05, 1.0);
+      p.network.latency = nr.quantity("latency", p.network.latency);
+      p.network.step_latency = nr.quantity("step_latency", p.network.step_latency);
+      p.network.source = nr.text("source", "");
+      nr.get("points");
+      nr.finish();
+    }
+    cr.get("points");
+    cr.finish();
+  }
+  r.finish();
+  if (!diag.empty()) {
+    // Prefix the origin so the user knows which file is wrong.
+    std::vector<Issue> issues = diag.issues();
+    for (auto& i : issues) i.path = origin + ": " + i.path;
+    if (issues.size() == 1) throw Error(issues[0].path, issues[0].message);
+    throw ValidationError(issues);
+  }
+  // Fit each dtype. A dtype measured at fewer than 3 shapes cannot pin down the overhead term: it borrows the overhead
+  // of the best-sampled dtype (launch and ramp cost belong to the GPU, not the data type) and fits its rate alone.
+  std::map<Precision, std::vector<GemmPoint>> by_dtype;
+  for (const auto& g : p.gemm_points)
+    if (gpu.peak(g.dtype).value > 0) by_dtype[g.dtype].push_back(g);
+  const std::vector<GemmPoint>* richest = nullptr;
+  Precision richest_dtype = Precision::bf16;
+  double shared_overhead = 0;
+  auto shapes = [](const std::vector<GemmPoint>& pts) {
+    std::set<std::tuple<double, double, double>> u;
+    for (const auto& g : pts) u.insert({g.m, g.n, g.k});
+    return u.size();
+  };
+  for (const auto& [d, pts] : by_dtype)
+    if (!richest || shapes(pts) > shapes(*richest)) richest = &pts, richest_dtype = d;
+  if (richest && shapes(*richest) >= 3) {
+    p.gemm_fits[richest_dtype] = fit_gemm(*richest, gpu.peak(richest_dtype).value);
+    shared_overhead = p.gemm_fits[richest_dtype].overhead_s;
+  }
+  for (const auto& [d, pts] : by_dtype) {
+    if (p.gemm_fits.count(d)) continue;
+    p.gemm_fits[d] = shapes(pts) >= 3 ? fit_gemm(pts, gpu.peak(d).value)
+                                     : fit_gemm_rate(pts, gpu.peak(d).value, shared_overhead);
+  }
+  if (p.gemm_fits.empty()) throw Error(origin + ": gemm.points", "no GEMM points usable for " + gpu.name);
+  // bf16 and fp16 share tensor-core rates on every catalog GPU: let one stand for the other.
+  if (!p.gemm_fits.count(Precision::bf16) && p.gemm_fits.count(Precision::fp16))
+    p.gemm_fits[Precision::bf16] = p.gemm_fits[Precision::fp16];
+  if (!p.gemm_fits.count(Precision::fp16) && p.gemm_fits.count(Precision::bf16))
+    p.gemm_fits[Precision::fp16] = p.gemm_fits[Precision::bf16];
+  return p;
+}
+
+std::vector<std::string> shipped_profile_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, text] : embedded_profiles()) out.push_back(name);
+  return out;
+}
+
+std::string shipped_profile_text(const std::string& name) {
+  for (const auto& [n, text] : embedded_profiles())
+    if (n == name) return text;
+  return "";
+}
+
+CalibrationProfile load_profile(const std::string& name_or_path, const GpuSpec& gpu, const std::string& base_dir) {
+  if (name_or_path.empty()) {
+    // The shipped profile whose applies_to lists this GPU.
+    for (const auto& [name, text] : embedded_profiles()) {
+      const auto doc = nlohmann::json::parse(text);
+      for (const auto& a : doc.value("applies_to", nlohmann::json::array()))
+        if (a == gpu.name) return parse_profile(doc, gpu, name);
+    }
+    throw Error("calibration", "no shipped calibration profile applies to '" + gpu.name +
+                                   "'; name one (" + [] {
+                                     std::string l;
+                                     for (const auto& n : shipped_profile_names()) l += (l.empty() ? "" : ", ") + n;
+                                     return l;
+                                   }() + ") or a profile file");
+  }
+  const std::string text = shipped_profile_text(name_or_path);
+  if (!text.empty()) return parse_profile(nlohmann::json::parse(text), gpu, name_or_path);
+  std::filesystem::path p(name_or_path);
+  if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+  if (!std::filesystem::exists(p)) {
+    const std::string near = nearest(name_or_path, shipped_profile_names());
+    throw Error("calibration", "'" + name_or_path + "' is neither a shipped profile nor a file" +
+                                   (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+  }
+  return parse_profile(read_json_file(p.string()), gpu, p.string());
+}
+
+}  // namespace aiscale

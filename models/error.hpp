@@ -1,0 +1,51 @@
+#pragma once
+// Errors that carry the offending field path and a fix hint; the CLI prints them as one line each.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace aiscale {
+
+struct Issue {
+  std::string path;     // e.g. "parallelism.tp"
+  std::string message;  // reason and, where possible, the fix
+};
+
+// One bad field. what() is "path: message".
+class Error : public std::runtime_error {
+ public:
+  Error(std::string path, std::string message);
+  const std::string& path() const { return path_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string path_;
+  std::string message_;
+};
+
+// Several bad fields found at once (plan validation reports every violation).
+class ValidationError : public std::runtime_error {
+ public:
+  explicit ValidationError(std::vector<Issue> issues);
+  const std::vector<Issue>& issues() const { return issues_; }
+
+ private:
+  std::vector<Issue> issues_;
+};
+
+// Collects issues, then throws them all together.
+class Diagnostics {
+ public:
+  void error(std::string path, std::string message) { issues_.push_back({std::move(path), std::move(message)}); }
+  bool empty() const { return issues_.empty(); }
+  void throw_if_any() const;
+  const std::vector<Issue>& issues() const { return issues_; }
+
+ private:
+  std::vector<Issue> issues_;
+};
+
+// Closest candidate by edit distance, or "" when nothing is close enough to suggest.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace aiscale

@@ -1,0 +1,67 @@
+#pragma once
+// Strict reading of JSON objects: typed getters that record errors with field paths, and unknown-key detection
+// with a "did you mean" suggestion.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/error.hpp"
+#include "models/units.hpp"
+
+namespace aiscale {
+
+class ObjectReader {
+ public:
+  // `obj` must outlive the reader. A non-object records an error and reads as empty.
+  ObjectReader(const nlohmann::json& obj, std::string path, Diagnostics& diag);
+
+  bool has(const std::string& key);
+  std::string path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  // Marks `key` as known and returns it, or nullptr when absent.
+  const nlohmann::json* get(const std::string& key);
+
+  // A positive whole number (>= min_value). JSON floats with integral values (3e3) are accepted.
+  int count(const std::string& key, int fallback, int min_value = 1);
+  double number(const std::string& key, double fallback, double min_value, double max_value);
+  bool flag(const std::string& key, bool fallback);
+  std::string text(const std::string& key, const std::string& fallback);
+  // One of `allowed`; otherwise an error listing them (with the nearest as a suggestion).
+  std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed);
+
+  template <typename Q>
+  Q quantity(const std::string& key, Q fallback) {
+    const nlohmann::json* v = get(key);
+    if (!v) return fallback;
+    const Dim dim = DimOf<Q>::value;
+    if (!v->is_string()) {
+      diag_.error(path(key), "needs a unit: write it as a string like \"" + unit_example(dim) + "\"" +
+                                 (v->is_number() ? " (units: " + unit_examples(dim) + ")" : ""));
+      return fallback;
+    }
+    try {
+      Q q = parse<Q>(v->get<std::string>(), path(key));
+      if (q.value < 0) {
+        diag_.error(path(key), "must not be negative");
+        return fallback;
+      }
+      return q;
+    } catch (const Error& e) {
+      diag_.error(e.path(), e.message());
+      return fallback;
+    }
+  }
+
+  // Records an error for every key of the object that no getter asked for.
+  void finish();
+
+ private:
+  const nlohmann::json& obj_;
+  std::string path_;
+  Diagnostics& diag_;
+  std::set<std::string> known_;
+  bool valid_ = true;
+};
+
+}  // namespace aiscale

@@ -1,0 +1,41 @@
+#pragma once
+// Memory per GPU: weights, gradients and optimizer states by ZeRO stage and precision, activations by
+// recompute/SP/schedule (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models").
+#include <string>
+
+#include "models/catalog.hpp"
+#include "models/parallelism.hpp"
+#include "models/transformer.hpp"
+
+namespace aiscale {
+
+struct MemoryBreakdown {
+  double weights = 0, gradients = 0, optimizer = 0, activations = 0;  // bytes
+  double peak = 0;       // sum of the above on the worst pipeline stage
+  double capacity = 0;   // HBM of the GPU
+  int stage = 0;         // pipeline stage with the peak
+  bool fits = false;
+};
+
+// Bytes per parameter for weights, gradients and optimizer states (Adam) before ZeRO sharding, following
+// Megatron-LM's distributed-optimizer table: bf16 2+4+12 (fp32 main grads), fp16 2+2+16, fp32 4+4+8.
+struct BytesPerParam {
+  double weights, gradients, optimizer;
+};
+BytesPerParam bytes_per_param(Precision p);
+
+// Parameters held by one GPU of pipeline stage `stage` (layers of that stage / tp, plus embeddings or head).
+double stage_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, int stage);
+
+// Activation bytes of one layer for one micro-batch on one GPU (Korthikanti et al. 2022, Table 2, generalised to
+// GQA and gated FFNs).
+double layer_activation_bytes(const TransformerConfig& m, const ParallelPlan& plan, double micro_batch, double seq,
+                              bool flash_attention);
+
+// Micro-batches whose activations stage `stage` holds at its peak, counted in layer-chunks of that stage.
+double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatches);
+
+MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, const GpuSpec& gpu,
+                               Precision precision, int global_batch, int seq, bool flash_attention);
+
+}  // namespace aiscale

@@ -1,0 +1,55 @@
+#pragma once
+// Workload IR: the ops one GPU runs per layer and micro-batch (forward, backward with recompute), its stage's
+// embedding/head work, and the once-per-step work (gradient sync, optimizer). Both engines consume it.
+#include <string>
+#include <vector>
+
+#include "models/collectives.hpp"
+#include "models/scenario.hpp"
+
+namespace aiscale {
+
+enum class OpKind { gemm, attention, memory, collective };
+enum class Phase { forward, backward, recompute };
+enum class Group { tp, cp, dp, pp };
+std::string to_string(Group g);
+
+struct Op {
+  const char* name = "";
+  OpKind kind = OpKind::memory;
+  Phase phase = Phase::forward;
+  double m = 0, n = 0, k = 0, batch = 1;  // GEMM shape
+  double flops = 0;                       // GEMM or attention work
+  double bytes = 0;                       // memory traffic, or the collective's buffer size
+  CollOp coll = CollOp::all_reduce;
+  Group group = Group::tp;
+  bool overlapped = false;  // collective that may hide under compute (TP overlap, ZeRO-3 prefetch)
+};
+
+struct Placements {
+  GroupPlacement tp, cp, dp, pp;
+};
+
+// Once-per-step work of one GPU of a pipeline stage.
+struct StageStep {
+  double params = 0;          // parameters held by the GPU (before ZeRO sharding)
+  std::vector<Op> grad_sync;  // DP gradient all-reduce or reduce-scatter
+  std::vector<Op> param_sync; // distributed optimizer parameter all-gather
+  Op optimizer;               // Adam update, memory-bound
+};
+
+struct Workload {
+  int pp = 1, vpp = 1, microbatches = 1;
+  int layers_per_chunk = 1;
+  Placements groups;
+  std::vector<Op> layer_fwd, layer_bwd;  // one layer, one micro-batch; bwd includes recompute ops
+  std::vector<Op> embed_fwd, embed_bwd;  // first stage, first chunk
+  std::vector<Op> head_fwd, head_bwd;    // last stage, last chunk (final norm, logits, loss)
+  double p2p_bytes = 0;                  // activation sent to the next stage per micro-batch
+  std::vector<StageStep> stage_steps;    // one per pipeline stage
+  double model_flops = 0, hardware_flops = 0;  // per step, whole cluster
+};
+
+Workload build_workload(const Scenario& sc);
+
+}  // namespace aiscale

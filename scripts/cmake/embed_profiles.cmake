@@ -1,0 +1,12 @@
+# Writes OUT: a C++ source holding each calibration profile JSON as a raw string (profiles ship inside the binary).
+file(GLOB profiles "${PROFILE_DIR}/*.json")
+list(SORT profiles)
+set(body "#include <string>\n#include <utility>\n#include <vector>\nnamespace aiscale {\nconst std::vector<std::pair<std::string, std::string>>& embedded_profiles() {\n  static const std::vector<std::pair<std::string, std::string>> p{\n")
+foreach(f IN LISTS profiles)
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" text)
+  string(APPEND body "    {\"${name}\", R\"aiscale_json(${text})aiscale_json\"},\n")
+endforeach()
+string(APPEND body "  };\n  return p;\n}\n}  // namespace aiscale\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

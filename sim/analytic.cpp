@@ -1,0 +1,268 @@
+#include "sim/analytic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "models/compute.hpp"
+#include "models/flops.hpp"
+
+namespace aiscale {
+
+namespace {
+
+struct ListCost {
+  double compute = 0;  // everything that runs on the compute stream
+  double tp = 0, cp = 0, dp = 0;  // exposed communication per group
+  double total() const { return compute + tp + cp + dp; }
+};
+
+class OpTimer {
+ public:
+  OpTimer(const ComputeModel& cm, const CollectiveModel& coll, const Placements& g) : cm_(cm), coll_(coll), g_(g) {}
+
+  double time(const Op& o) const {
+    switch (o.kind) {
+      case OpKind::gemm: return cm_.gemm_time(o.m, o.n, o.k, o.batch);
+      case OpKind::attention: return cm_.flash_attention_time(o.flops, o.phase == Phase::backward);
+      case OpKind::memory: return cm_.memory_time(o.bytes);
+      case OpKind::collective: return coll_.time(o.coll, o.bytes, placement(o.group));
+    }
+    return 0;
+  }
+
+  const GroupPlacement& placement(Group g) const {
+    switch (g) {
+      case Group::tp: return g_.tp;
+      case Group::cp: return g_.cp;
+      case Group::dp: return g_.dp;
+      case Group::pp: return g_.pp;
+    }
+    return g_.tp;
+  }
+
+  // Sums a list of ops; overlapped collectives hide under the list's compute, the rest add up.
+  ListCost cost(const std::vector<Op>& ops) const {
+    ListCost c;
+    double hidden[4] = {0, 0, 0, 0};
+    for (const Op& o : ops) {
+      const double t = time(o);
+      if (o.kind != OpKind::collective) {
+        c.compute += t;
+        continue;
+      }
+      if (o.overlapped) {
+        hidden[int(o.group)] += t;
+        continue;
+      }
+      add(c, o.group, t);
+    }
+    for (int g = 0; g < 4; ++g) add(c, Group(g), std::max(0.0, hidden[g] - c.compute));
+    return c;
+  }
+
+ private:
+  static void add(ListCost& c, Group g, double t) {
+    switch (g) {
+      case Group::tp: c.tp += t; break;
+      case Group::cp: c.cp += t; break;
+      case Group::dp:
+      case Group::pp: c.dp += t; break;
+    }
+  }
+  const ComputeModel& cm_;
+  const CollectiveModel& coll_;
+  const Placements& g_;
+};
+
+ListCost scaled(ListCost c, double k) {
+  c.compute *= k, c.tp *= k, c.cp *= k, c.dp *= k;
+  return c;
+}
+
+ListCost plus(ListCost a, const ListCost& b) {
+  a.compute += b.compute, a.tp += b.tp, a.cp += b.cp, a.dp += b.dp;
+  return a;
+}
+
+}  // namespace
+
+std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
+                                      const std::vector<std::vector<double>>& bwd, double p2p, int m,
+                                      Schedule schedule) {
+  const int pp = static_cast<int>(fwd.size());
+  const int v = pp ? static_cast<int>(fwd[0].size()) : 1;
+  const size_t n = size_t(pp) * v * m;
+  std::vector<double> fend(n, -1.0), bend(n, -1.0);
+  auto idx = [&](int st, int c, int mb) { return (size_t(st) * v + c) * m + mb; };
+
+  // Execution order on every stage, as in Megatron-LM's schedules: micro-batches go through the chunks in groups
+  // of pp; forward warm-up, then one-forward-one-backward, then the backward cool-down.
+  struct Task {
+    bool bwd;
+    int chunk, mb;
+  };
+  std::vector<std::pair<int, int>> fwd_seq, bwd_seq;  // (chunk, micro-batch)
+  for (int g0 = 0; g0 < m; g0 += pp) {
+    const int gs = std::min(pp, m - g0);
+    for (int c = 0; c < v; ++c)
+      for (int i = 0; i < gs; ++i) {
+        fwd_seq.push_back({c, g0 + i});
+        bwd_seq.push_back({v - 1 - c, g0 + i});
+      }
+  }
+  const int total = m * v;
+  std::vector<std::vector<Task>> order(pp);
+  for (int st = 0; st < pp; ++st) {
+    int warm = total;
+    if (schedule == Schedule::one_f_one_b) warm = std::min(pp - st - 1, total);
+    if (schedule == Schedule::interleaved) warm = std::min((pp - st - 1) * 2 + (v - 1) * pp, total);
+    auto& o = order[st];
+    o.reserve(2 * total);
+    int f = 0, b = 0;
+    for (; f < warm; ++f) o.push_back({false, fwd_seq[f].first, fwd_seq[f].second});
+    while (f < total) {
+      o.push_back({false, fwd_seq[f].first, fwd_seq[f].second});
+      ++f;
+      o.push_back({true, bwd_seq[b].first, bwd_seq[b].second});
+      ++b;
+    }
+    for (; b < total; ++b) o.push_back({true, bwd_seq[b].first, bwd_seq[b].second});
+  }
+
+  std::vector<size_t> cursor(pp, 0);
+  std::vector<double> free_at(pp, 0.0);
+  size_t done = 0;
+  const size_t all = size_t(pp) * 2 * total;
+  while (done < all) {
+    bool progress = false;
+    for (int st = 0; st < pp; ++st) {
+      while (cursor[st] < order[st].size()) {
+        const Task& tk = order[st][cursor[st]];
+        double ready = 0;
+        if (!tk.bwd) {
+          if (st > 0) {
+            ready = fend[idx(st - 1, tk.chunk, tk.mb)];
+            if (ready >= 0) ready += p2p;
+          } else if (tk.chunk > 0) {
+            ready = fend[idx(pp - 1, tk.chunk - 1, tk.mb)];
+            if (ready >= 0) ready += p2p;
+          }
+        } else {
+          if (st < pp - 1) {
+            ready = bend[idx(st + 1, tk.chunk, tk.mb)];
+            if (ready >= 0) ready += p2p;
+          } else if (tk.chunk < v - 1) {
+            ready = bend[idx(0, tk.chunk + 1, tk.mb)];
+            if (ready >= 0) ready += p2p;
+          } else {
+            ready = fend[idx(st, tk.chunk, tk.mb)];
+          }
+        }
+        if (ready < 0) break;  // dependency not finished yet
+        const double start = std::max(ready, free_at[st]);
+        const double end = start + (tk.bwd ? bwd[st][tk.chunk] : fwd[st][tk.chunk]);
+        (tk.bwd ? bend : fend)[idx(st, tk.chunk, tk.mb)] = end;
+        free_at[st] = end;
+        ++cursor[st];
+        ++done;
+        progress = true;
+      }
+    }
+    if (!progress) throw std::logic_error("pipeline schedule deadlocked");
+  }
+  return free_at;
+}
+
+Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile) {
+  return simulate_analytic(sc, profile, build_workload(sc));
+}
+
+Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, const Workload& w) {
+  const ParallelPlan& p = sc.plan;
+  const ComputeModel cm(sc.cluster.gpu, profile, sc.training.precision);
+  const CollectiveModel coll(sc.cluster, profile);
+  const OpTimer timer(cm, coll, w.groups);
+
+  const ListCost layer_f = timer.cost(w.layer_fwd), layer_b = timer.cost(w.layer_bwd);
+  const ListCost embed_f = timer.cost(w.embed_fwd), embed_b = timer.cost(w.embed_bwd);
+  const ListCost head_f = timer.cost(w.head_fwd), head_b = timer.cost(w.head_bwd);
+  const double L = w.layers_per_chunk;
+  const ListCost chunk_f = scaled(layer_f, L), chunk_b = scaled(layer_b, L);
+
+  std::vector<std::vector<double>> fwd(p.pp, std::vector<double>(p.vpp)), bwd = fwd;
+  std::vector<ListCost> per_mb(p.pp);  // work of one micro-batch on each stage (all chunks)
+  for (int st = 0; st < p.pp; ++st) {
+    ListCost total;
+    for (int c = 0; c < p.vpp; ++c) {
+      ListCost f = chunk_f, b = chunk_b;
+      if (st == 0 && c == 0) f = plus(f, embed_f), b = plus(b, embed_b);
+      if (st == p.pp - 1 && c == p.vpp - 1) f = plus(f, head_f), b = plus(b, head_b);
+      fwd[st][c] = f.total();
+      bwd[st][c] = b.total();
+      total = plus(total, plus(f, b));
+    }
+    per_mb[st] = total;
+  }
+  const double p2p = w.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w.p2p_bytes, w.groups.pp) : 0.0;
+  const std::vector<double> finish = schedule_pipeline(fwd, bwd, p2p, w.microbatches, p.schedule);
+
+  Result r;
+  r.scenario = sc.name;
+  r.gpus = sc.cluster.gpus();
+  r.microbatches = w.microbatches;
+  double step = 0;
+  for (int st = 0; st < p.pp; ++st) {
+    const StageStep& ss = w.stage_steps[st];
+    double grad = 0, grad_hidden = 0, gather = 0, gather_hidden = 0;
+    for (const Op& o : ss.grad_sync) (o.overlapped ? grad_hidden : grad) += timer.time(o);
+    for (const Op& o : ss.param_sync) (o.overlapped ? gather_hidden : gather) += timer.time(o);
+    // Overlapped gradient reduction runs under the last micro-batch's backward; overlapped parameter
+    // gathers run under the next step's first forward.
+    double last_bwd = 0, first_fwd = 0;
+    for (int c = 0; c < p.vpp; ++c) last_bwd += bwd[st][c], first_fwd += fwd[st][c];
+    const double dp_exposed = grad + std::max(0.0, grad_hidden - last_bwd) + gather +
+                              std::max(0.0, gather_hidden - first_fwd);
+    const double opt = timer.time(ss.optimizer);
+    const double end = finish[st] + dp_exposed + opt;
+    if (st == 0 || end > step) {
+      step = end;
+      r.critical_stage = st;
+      const double m = w.microbatches;
+      const ListCost work = scaled(per_mb[st], m);
+      Breakdown& bd = r.breakdown;
+      bd.compute = work.compute;
+      bd.tp = work.tp;
+      bd.cp = work.cp;
+      bd.dp = work.dp + dp_exposed;
+      bd.optimizer = opt;
+      const double idle = std::max(0.0, finish[st] - work.total());
+      bd.pp = std::min(idle, 2.0 * (p.pp - 1) * p2p);
+      bd.bubble = idle - bd.pp;
+    }
+  }
+
+  const TrainingSpec& tr = sc.training;
+  r.step_time_s = step;
+  r.tokens_per_step = double(tr.global_batch) * tr.seq_len;
+  r.tokens_per_s = r.tokens_per_step / step;
+  r.model_flops_per_step = w.model_flops;
+  r.hardware_flops_per_step = w.hardware_flops;
+  r.model_tflops_per_gpu = w.model_flops / step / r.gpus / 1e12;
+  r.hardware_tflops_per_gpu = w.hardware_flops / step / r.gpus / 1e12;
+  const double peak = sc.cluster.gpu.peak(tr.precision).value;
+  r.mfu = w.model_flops / step / r.gpus / peak;
+  r.hfu = w.hardware_flops / step / r.gpus / peak;
+  r.memory = memory_per_gpu(sc.model, p, sc.cluster.gpu, tr.precision, tr.global_batch, tr.seq_len,
+                            tr.flash_attention);
+  r.training = training_totals(step, r.tokens_per_step, tr.tokens, r.gpus, sc.cost.gpu_hour.value,
+                               sc.cluster.gpu.tdp.value, sc.cost.pue);
+  r.warnings = sc.warnings;
+  if (!r.memory.fits)
+    r.warnings.push_back("memory: pipeline stage " + std::to_string(r.memory.stage) + " needs " +
+                         format_bytes(r.memory.peak) + " per GPU but " + sc.cluster.gpu.name + " has " +
+                         format_bytes(r.memory.capacity) + "; raise tp/pp, ZeRO or recompute");
+  return r;
+}
+
+}  // namespace aiscale

@@ -1,0 +1,31 @@
+#pragma once
+// Analytic engine: closed-form op times per pipeline stage, a list-scheduled pipeline (GPipe, 1F1B, interleaved),
+// overlap windows for TP/DP communication, then the optimizer step.
+#include "models/calibration_profile.hpp"
+#include "models/scenario.hpp"
+#include "models/workload.hpp"
+#include "sim/result.hpp"
+
+namespace aiscale {
+
+// Per-stage, per-chunk, per-micro-batch forward and backward times.
+struct StageTimes {
+  double fwd = 0, bwd = 0;               // one layer chunk (plus embedding/head where it lives)
+  double fwd_first_chunk_extra = 0;      // embedding on stage 0, chunk 0
+  double bwd_first_chunk_extra = 0;
+  double fwd_last_chunk_extra = 0;       // head + loss on the last stage, last chunk
+  double bwd_last_chunk_extra = 0;
+};
+
+// Finish time of every stage for one step's micro-batches under the plan's schedule.
+// fwd[s][c], bwd[s][c]: time of chunk c on stage s per micro-batch; p2p: stage-to-stage transfer time.
+std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
+                                      const std::vector<std::vector<double>>& bwd, double p2p, int microbatches,
+                                      Schedule schedule);
+
+// Runs the analytic engine on a parsed scenario with its calibration profile.
+Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile);
+// Same, on a workload built beforehand (sweeps reuse it).
+Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, const Workload& w);
+
+}  // namespace aiscale

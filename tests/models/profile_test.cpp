@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "models/calibration_profile.hpp"
+#include "models/compute.hpp"
+#include "models/error.hpp"
+
+using namespace aiscale;
+
+TEST(Profile, ShippedProfilesParseAndFitTheirPoints) {
+  for (const auto& name : shipped_profile_names()) {
+    const auto doc = nlohmann::json::parse(shipped_profile_text(name));
+    const GpuSpec* gpu = find_gpu(doc["gpu"].get<std::string>());
+    ASSERT_NE(gpu, nullptr) << name;
+    const CalibrationProfile p = parse_profile(doc, *gpu, name);
+    for (const auto& [d, fit] : p.gemm_fits) {
+      EXPECT_GT(fit.efficiency, 0.3) << name;
+      EXPECT_LT(fit.efficiency, 1.0) << name;
+    }
+    EXPECT_GT(p.copy_bandwidth.value, 0.5 * gpu->hbm_bandwidth.value) << name;
+    EXPECT_LE(p.copy_bandwidth.value, gpu->hbm_bandwidth.value) << name;
+  }
+}
+
+TEST(Profile, GemmFitReproducesA100Measurements) {
+  const GpuSpec& a100 = *find_gpu("a100-sxm4-80gb");
+  const CalibrationProfile p = load_profile("", a100, ".");
+  const GemmFit& f = p.gemm_fit(Precision::fp16);
+  EXPECT_EQ(f.points, 6);
+  EXPECT_LT(f.max_rel_residual, 0.10);  // within 10% of every cuBLASLt point
+  const ComputeModel cm(a100, p, Precision::fp16);
+  const double t = cm.gemm_time(8192, 8192, 8192);
+  EXPECT_NEAR(2.0 * 8192 * 8192 * 8192 / t / 1e12, 253.7, 253.7 * 0.05);
+}
+
+TEST(Profile, FitRecoversKnownCurve) {
+  // Points generated from eff = 0.75, overhead = 8 us on a 100 TFLOP/s device.
+  std::vector<GemmPoint> pts;
+  for (double n : {512.0, 1024.0, 2048.0, 4096.0}) {
+    const double f = 2 * n * n * n, t = f / (0.75 * 100e12) + 8e-6;
+    pts.push_back({n, n, n, Precision::bf16, f / t / 1e12});
+  }
+  const GemmFit fit = fit_gemm(pts, 100e12);
+  EXPECT_NEAR(fit.efficiency, 0.75, 1e-6);
+  EXPECT_NEAR(fit.overhead_s, 8e-6, 1e-9);
+}
+
+TEST(Profile, UnknownProfileAndBadSchema) {
+  const GpuSpec& h100 = *find_gpu("h100-sxm");
+  EXPECT_THROW(load_profile("h100-sxn", h100, "."), Error);
+  auto doc = nlohmann::json::parse(shipped_profile_text("h100-sxm"));
+  doc["schema"] = "nope";
+  EXPECT_THROW(parse_profile(doc, h100, "x"), Error);
+}

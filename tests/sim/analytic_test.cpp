@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include "sim/analytic.hpp"
+
+using namespace aiscale;
+
+namespace {
+std::vector<std::vector<double>> uniform(int pp, int v, double t) {
+  return std::vector<std::vector<double>>(pp, std::vector<double>(v, t));
+}
+Result run(const nlohmann::json& doc) {
+  const Scenario sc = parse_scenario(doc);
+  return simulate_analytic(sc, load_profile(sc.calibration, sc.cluster.gpu, "."));
+}
+}  // namespace
+
+TEST(Pipeline, OneFOneBMatchesClosedForm) {
+  // Uniform stages, no transfer time: (m + p - 1) * (f + b).
+  const auto f = uniform(4, 1, 1.0), b = uniform(4, 1, 2.0);
+  const auto end = schedule_pipeline(f, b, 0.0, 8, Schedule::one_f_one_b);
+  EXPECT_DOUBLE_EQ(*std::max_element(end.begin(), end.end()), (8 + 3) * 3.0);
+  EXPECT_DOUBLE_EQ(end[0], (8 + 3) * 3.0);  // the first stage finishes last
+}
+
+TEST(Pipeline, GpipeMatchesClosedFormAndInterleavingShrinksBubble) {
+  const auto f = uniform(4, 1, 1.0), b = uniform(4, 1, 2.0);
+  const auto g = schedule_pipeline(f, b, 0.0, 8, Schedule::gpipe);
+  EXPECT_DOUBLE_EQ(*std::max_element(g.begin(), g.end()), (8 + 3) * 3.0);
+  // Two chunks of half the work each: bubble (p-1)/v instead of (p-1) (Narayanan et al. SC21 §2.2).
+  const auto fi = uniform(4, 2, 0.5), bi = uniform(4, 2, 1.0);
+  const auto il = schedule_pipeline(fi, bi, 0.0, 8, Schedule::interleaved);
+  EXPECT_DOUBLE_EQ(*std::max_element(il.begin(), il.end()), 8 * 3.0 + 3 * 3.0 / 2);
+}
+
+TEST(Pipeline, TransferTimeDelaysTheFlush) {
+  const auto f = uniform(4, 1, 1.0), b = uniform(4, 1, 2.0);
+  const auto a = schedule_pipeline(f, b, 0.0, 8, Schedule::one_f_one_b);
+  const auto c = schedule_pipeline(f, b, 0.1, 8, Schedule::one_f_one_b);
+  EXPECT_GT(c[0], a[0]);
+}
+
+TEST(Analytic, DefaultScenarioIsSane) {
+  const Result r = run(default_scenario_json());
+  EXPECT_GT(r.step_time_s, 1.0);
+  EXPECT_GT(r.mfu, 0.25);
+  EXPECT_LT(r.mfu, 0.75);  // A100 dense peak is never reached
+  EXPECT_LE(r.mfu, r.hfu);
+  EXPECT_TRUE(r.memory.fits);
+  EXPECT_NEAR(r.tokens_per_s, 1536.0 * 2048 / r.step_time_s, 1e-6);
+  const Breakdown& b = r.breakdown;
+  EXPECT_NEAR(b.compute + b.tp + b.pp + b.dp + b.cp + b.bubble + b.optimizer, r.step_time_s, 1e-6 * r.step_time_s);
+  EXPECT_GT(r.training.days, 1.0);
+  EXPECT_NEAR(r.training.cost_usd, r.training.gpu_hours * 2.0, 1e-6);
+  EXPECT_NEAR(r.training.energy_mwh, r.training.gpu_hours * 400 / 1e6, 1e-9);
+}
+
+TEST(Analytic, Deterministic) {
+  const Scenario sc = parse_scenario(default_scenario_json());
+  const auto prof = load_profile("", sc.cluster.gpu, ".");
+  EXPECT_EQ(to_json(simulate_analytic(sc, prof), sc).dump(), to_json(simulate_analytic(sc, prof), sc).dump());
+}
+
+TEST(Analytic, WhatIfsMoveTheRightWay) {
+  const Result base = run(default_scenario_json());
+  auto faster_net = default_scenario_json();
+  faster_net["parallelism"]["overlap_grad_reduce"] = false;
+  faster_net["cluster"]["scale_out"]["nic"] = "400Gbps";
+  auto slow_net = faster_net;
+  slow_net["cluster"]["scale_out"]["nic"] = "100Gbps";
+  EXPECT_LT(run(faster_net).step_time_s, run(slow_net).step_time_s);
+
+  auto h100 = default_scenario_json();
+  h100["cluster"]["gpu"] = "h100-sxm";
+  h100.erase("calibration");
+  h100["cluster"].erase("scale_up");
+  EXPECT_LT(run(h100).step_time_s, 0.6 * base.step_time_s);
+
+  auto recompute = default_scenario_json();
+  recompute["parallelism"]["recompute"] = "full";
+  const Result rc = run(recompute);
+  EXPECT_GT(rc.step_time_s, base.step_time_s);
+  EXPECT_LT(rc.memory.activations, base.memory.activations);
+
+  auto more_mb = default_scenario_json();
+  more_mb["training"]["global_batch"] = 3072;  // more micro-batches: smaller bubble share
+  EXPECT_LT(run(more_mb).breakdown.bubble / run(more_mb).step_time_s, base.breakdown.bubble / base.step_time_s);
+}
+
+TEST(Analytic, SwappingTheProfileMovesStepTime) {
+  const Scenario sc = parse_scenario(default_scenario_json());
+  const auto a100 = load_profile("a100-sxm4-80gb", sc.cluster.gpu, ".");
+  auto slower = a100;
+  for (auto& [d, fit] : slower.gemm_fits) fit.efficiency *= 0.8;
+  EXPECT_GT(simulate_analytic(sc, slower).step_time_s, simulate_analytic(sc, a100).step_time_s);
+}
+
+TEST(Analytic, MemoryOverflowWarns) {
+  auto doc = default_scenario_json();
+  apply_overrides(doc, {"parallelism.tp=1", "parallelism.pp=1", "parallelism.dp=1024", "parallelism.zero=0", "training.global_batch=2048"});
+  const Result r = run(doc);
+  EXPECT_FALSE(r.memory.fits);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned |= w.find("memory") == 0;
+  EXPECT_TRUE(warned);
+}
