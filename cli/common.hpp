@@ -29,5 +29,6 @@ void add_validate_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_catalog_command(CLI::App& app);
 void add_topology_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
 
 }  // namespace aiscale::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_bench_command(app);
   add_catalog_command(app);
   add_topology_command(app);
+  add_calibrate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
