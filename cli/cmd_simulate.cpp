@@ -15,6 +15,7 @@ void add_simulate_command(CLI::App& app) {
     bool json = false, csv = false;
     std::string engine = "analytic";
     std::string output;
+    bool ops = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("simulate", "Predict step time, throughput, MFU, memory, time and cost to train");
@@ -23,6 +24,7 @@ void add_simulate_command(CLI::App& app) {
   auto* j = cmd->add_flag("--json", o->json, "Print the Result v1 JSON");
   cmd->add_flag("--csv", o->csv, "Print one CSV header and row")->excludes(j);
   cmd->add_option("--engine", o->engine, "Engine: analytic")->check(CLI::IsMember({"analytic"}));
+  cmd->add_flag("--ops", o->ops, "Also list every op of one layer, the embedding, head and step with its time");
   cmd->add_option("-o,--output", o->output, "Write the output to FILE instead of standard output");
   cmd->callback([o] {
     const Scenario sc = load_scenario(o->scenario, o->sets);
@@ -35,6 +37,7 @@ void add_simulate_command(CLI::App& app) {
       out = to_csv_header() + "\n" + to_csv_row(r) + "\n";
     else
       out = to_report(r, sc);
+    if (o->ops && !o->json && !o->csv) out += "\n" + ops_table(time_ops(sc, prof));
     if (o->output.empty())
       std::cout << out;
     else

@@ -177,10 +177,12 @@ Workload build_workload(const Scenario& sc) {
   if (sp) w.head_fwd.push_back(coll("head_ag", Phase::forward, CollOp::all_gather, Group::tp, e * T * h, false));
   Op logits = gemm("logits", Phase::forward, T, vl, h);
   w.head_fwd.push_back(logits);
-  // Vocabulary-parallel cross-entropy in fp32: read logits, write fp32 softmax, then its gradient.
-  w.head_fwd.push_back(mem("cross_entropy", Phase::forward, (e + 4 + 4) * T * vl));
+  // Vocabulary-parallel cross-entropy in fp32, pass by pass as Megatron-Core's tensor_parallel/cross_entropy.py
+  // runs it. Forward: cast to fp32 (e+4), max (4), subtract (8), exp (8), sum (4), divide (8) bytes per logit.
+  // Backward: scale the saved softmax by the incoming gradient (8) and cast back (4+e).
+  w.head_fwd.push_back(mem("cross_entropy", Phase::forward, (e + 36) * T * vl));
   if (p.tp > 1) w.head_fwd.push_back(coll("ce_tp", Phase::forward, CollOp::all_reduce, Group::tp, 3 * 4 * T, false));
-  w.head_bwd.push_back(mem("cross_entropy", Phase::backward, (4 + e) * T * vl));
+  w.head_bwd.push_back(mem("cross_entropy", Phase::backward, (12 + e) * T * vl));
   gemm_backward(w.head_bwd, logits);
   if (p.tp > 1) w.head_bwd.push_back(coll("head_tp", Phase::backward, tp_out, Group::tp, e * T * h, false));
   w.head_bwd.push_back(mem("final_ln", Phase::backward, 3 * e * T * h * rep));

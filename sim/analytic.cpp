@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "models/compute.hpp"
@@ -172,6 +173,58 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
     if (!progress) throw std::logic_error("pipeline schedule deadlocked");
   }
   return free_at;
+}
+
+std::vector<OpTiming> time_ops(const Scenario& sc, const CalibrationProfile& profile) {
+  const Workload w = build_workload(sc);
+  const ComputeModel cm(sc.cluster.gpu, profile, sc.training.precision);
+  const CollectiveModel coll(sc.cluster, profile);
+  const OpTimer timer(cm, coll, w.groups);
+  std::vector<OpTiming> out;
+  auto add = [&](const char* section, const std::vector<Op>& ops) {
+    for (const Op& o : ops) out.push_back({section, o, timer.time(o)});
+  };
+  add("layer forward", w.layer_fwd);
+  add("layer backward", w.layer_bwd);
+  add("embedding", w.embed_fwd);
+  add("embedding", w.embed_bwd);
+  add("head", w.head_fwd);
+  add("head", w.head_bwd);
+  const StageStep& last = w.stage_steps.back();
+  add("step", last.grad_sync);
+  add("step", last.param_sync);
+  add("step", {last.optimizer});
+  return out;
+}
+
+std::string ops_table(const std::vector<OpTiming>& ops) {
+  std::string out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-15s %-22s %-10s %-34s %12s %10s\n", "section", "op", "phase", "shape / size",
+                "time", "TFLOP/s");
+  out += buf;
+  for (const auto& t : ops) {
+    const Op& o = t.op;
+    const char* phase = o.phase == Phase::forward ? "fwd" : o.phase == Phase::backward ? "bwd" : "recompute";
+    std::string shape;
+    if (o.kind == OpKind::gemm) {
+      std::snprintf(buf, sizeof buf, "%gx%gx%g%s", o.m, o.n, o.k,
+                    o.batch > 1 ? (" x" + std::to_string(static_cast<long>(o.batch))).c_str() : "");
+      shape = buf;
+    } else if (o.kind == OpKind::collective) {
+      shape = to_string(o.coll) + " " + to_string(o.group) + " " + format_bytes(o.bytes) + (o.overlapped ? " (ovl)" : "");
+    } else if (o.kind == OpKind::attention) {
+      std::snprintf(buf, sizeof buf, "%.3g GFLOP", o.flops / 1e9);
+      shape = buf;
+    } else {
+      shape = format_bytes(o.bytes);
+    }
+    const double tflops = o.flops > 0 && t.time_s > 0 ? o.flops / t.time_s / 1e12 : 0;
+    std::snprintf(buf, sizeof buf, "%-15s %-22s %-10s %-34s %12s %10s\n", t.section.c_str(), o.name, phase,
+                  shape.c_str(), format_time(t.time_s).c_str(), tflops > 0 ? std::to_string(int(tflops)).c_str() : "");
+    out += buf;
+  }
+  return out;
 }
 
 Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile) {

@@ -23,6 +23,15 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
                                       const std::vector<std::vector<double>>& bwd, double p2p, int microbatches,
                                       Schedule schedule);
 
+// One op of the workload with its modelled time, for `aiscale simulate --ops`.
+struct OpTiming {
+  std::string section;  // "layer forward", "layer backward", "embedding", "head", "step"
+  Op op;
+  double time_s = 0;
+};
+std::vector<OpTiming> time_ops(const Scenario& sc, const CalibrationProfile& profile);
+std::string ops_table(const std::vector<OpTiming>& ops);
+
 // Runs the analytic engine on a parsed scenario with its calibration profile.
 Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile);
 // Same, on a workload built beforehand (sweeps reuse it).
