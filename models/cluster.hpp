@@ -25,8 +25,8 @@ struct ScaleOut {
   // NIC-to-leaf cables: "copper" (DAC to a top-of-rack leaf), "optical" (leaf in a network rack), or "auto"
   // (copper for fat-tree, optical for rail-optimized, whose rail leaves serve nodes across many racks)
   std::string leaf_cabling = "auto";
-  int switch_radix = 64;          // ports per switch
-  Seconds latency{2e-6};          // per-hop switch + cable latency
+  int switch_radix = 64;  // ports per switch
+  Seconds latency{2e-6};  // per-hop switch + cable latency
   // dragonfly
   int dragonfly_groups = 0;
   int routers_per_group = 0;

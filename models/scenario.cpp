@@ -130,6 +130,7 @@ ClusterSpec parse_cluster(const nlohmann::json& j, Diagnostics& diag) {
     c.scale_up.bandwidth = s.quantity("bandwidth", c.scale_up.bandwidth);
     c.scale_up.latency = s.quantity("latency", c.scale_up.latency);
     c.scale_up.domain_size = s.count("domain_size", c.scale_up.kind == "nvl72" ? 72 : c.gpus_per_node);
+    c.scale_up.switches = s.count("switches", c.scale_up.switches, 0);
     s.finish();
   }
   c.scale_up.domain_size = std::min(c.scale_up.domain_size, std::max(c.gpus_per_node, 1));
@@ -140,10 +141,12 @@ ClusterSpec parse_cluster(const nlohmann::json& j, Diagnostics& diag) {
     ObjectReader s(*so, "cluster.scale_out", diag);
     auto& o = c.scale_out;
     o.topology = s.choice("topology", o.topology, {"fat-tree", "rail-optimized", "dragonfly", "torus"});
-    o.tiers = s.count("tiers", o.tiers);
+    o.tiers = s.count("tiers", o.tiers, 0);  // 0: the fewest tiers that fit the node count
     o.nic = s.quantity("nic", o.nic);
     o.nics_per_node = s.count("nics_per_node", o.nics_per_node);
     o.oversubscription = s.number("oversubscription", o.oversubscription, 1.0, 1024.0);
+    o.spine_oversubscription = s.number("spine_oversubscription", o.spine_oversubscription, 1.0, 1024.0);
+    o.leaf_cabling = s.choice("leaf_cabling", o.leaf_cabling, {"auto", "copper", "optical"});
     o.switch_radix = s.count("switch_radix", o.switch_radix, 4);
     o.latency = s.quantity("latency", o.latency);
     o.dragonfly_groups = s.count("dragonfly_groups", o.dragonfly_groups, 0);
@@ -330,9 +333,9 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) 
     sc.plan.dp = std::max(1, sc.cluster.gpus() / rest);
   }
   if (sc.training.precision == Precision::fp8 && sc.cluster.gpu.peak_fp8.value <= 0)
-    diag.error("training.precision", sc.cluster.gpu.name + " has no FP8 tensor cores; use bf16");
+    diag.inconsistent("training.precision", sc.cluster.gpu.name + " has no FP8 tensor cores; use bf16");
   if (sc.cluster.gpu.peak(sc.training.precision).value <= 0)
-    diag.error("training.precision", "the catalog has no " + to_string(sc.training.precision) + " peak for " +
+    diag.inconsistent("training.precision", "the catalog has no " + to_string(sc.training.precision) + " peak for " +
                                          sc.cluster.gpu.name + "; use bf16");
   sc.warnings = validate_plan(sc.plan, sc.model, sc.cluster, sc.training, diag);
   diag.throw_if_any();

@@ -1,0 +1,55 @@
+#pragma once
+// Shortest-path routing with ECMP over the cluster graph: all equal-cost next hops, and a deterministic per-flow
+// choice among them from a seed (the role a switch's ECMP hash plays).
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "topology/graph.hpp"
+
+namespace aiscale::topology {
+
+// A route: vertices from source to destination and the links between them.
+struct Path {
+  std::vector<Vertex> vertices;
+  std::vector<Edge> edges;
+  double latency = 0;    // sum of link latencies, seconds
+  double bandwidth = 0;  // bottleneck bundle capacity, bytes/s one direction
+  int hops() const { return static_cast<int>(edges.size()); }
+};
+
+// Routes by hop count; GPUs are endpoints only, never transit (GPU-to-GPU forwarding such as NCCL's PXN is a
+// collective-library decision, modelled above the network).
+class Router {
+ public:
+  explicit Router(const Topology& topo, std::uint64_t seed = 0, size_t cache_size = 64);
+
+  // Links on a shortest path from src to dst; -1 when dst cannot be reached.
+  int hops(Vertex src, Vertex dst);
+  // Every neighbour of `at` that lies on a shortest path to dst, in ascending vertex order.
+  std::vector<Vertex> next_hops(Vertex at, Vertex dst);
+  // All shortest paths from src to dst (at most `limit`), in lexicographic vertex order.
+  std::vector<Path> all_paths(Vertex src, Vertex dst, size_t limit = 4096);
+  // The path of flow `flow`: at each vertex the next hop is picked by hashing (seed, flow, vertex), weighted by the
+  // number of parallel links, as ECMP hashing does. Same inputs, same path. Empty path when unreachable.
+  Path route(Vertex src, Vertex dst, std::uint64_t flow = 0);
+  // route() between GPU indices (node-major numbering).
+  Path route_gpus(int src_gpu, int dst_gpu, std::uint64_t flow = 0);
+  // Hop distance of every vertex to dst (-1 unreachable); cached for the most recent destinations.
+  const std::vector<int>& distances_to(Vertex dst);
+
+ private:
+  Path make_path(const std::vector<Vertex>& vertices) const;
+
+  const Topology& topo_;
+  std::uint64_t seed_;
+  size_t cache_size_;
+  std::map<Vertex, std::vector<int>> cache_;
+  std::deque<Vertex> order_;
+};
+
+// SplitMix64 finaliser: a fixed, portable hash for seeded choices.
+std::uint64_t mix64(std::uint64_t x);
+
+}  // namespace aiscale::topology
