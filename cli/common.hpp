@@ -30,5 +30,7 @@ void add_bench_command(CLI::App& app);
 void add_catalog_command(CLI::App& app);
 void add_topology_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 
 }  // namespace aiscale::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_catalog_command(app);
   add_topology_command(app);
   add_calibrate_command(app);
+  add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

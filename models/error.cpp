@@ -29,16 +29,17 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
-Error::Error(std::string path, std::string message)
+Error::Error(std::string path, std::string message, IssueKind kind)
     : std::runtime_error(path.empty() ? message : path + ": " + message),
       path_(std::move(path)),
-      message_(std::move(message)) {}
+      message_(std::move(message)),
+      kind_(kind) {}
 
 ValidationError::ValidationError(std::vector<Issue> issues)
     : std::runtime_error(join_issues(issues)), issues_(std::move(issues)) {}
 
 void Diagnostics::throw_if_any() const {
-  if (issues_.size() == 1) throw Error(issues_[0].path, issues_[0].message);
+  if (issues_.size() == 1) throw Error(issues_[0].path, issues_[0].message, issues_[0].kind);
   if (!issues_.empty()) throw ValidationError(issues_);
 }
 

@@ -6,21 +6,28 @@
 
 namespace aiscale {
 
+// What kind of problem: a field that cannot be read as written (wrong type, unit, unknown key), or a well-formed
+// scenario whose parts do not fit together (a plan that does not divide the model or the cluster).
+enum class IssueKind { input, consistency };
+
 struct Issue {
   std::string path;     // e.g. "parallelism.tp"
   std::string message;  // reason and, where possible, the fix
+  IssueKind kind = IssueKind::input;
 };
 
 // One bad field. what() is "path: message".
 class Error : public std::runtime_error {
  public:
-  Error(std::string path, std::string message);
+  Error(std::string path, std::string message, IssueKind kind = IssueKind::input);
+  IssueKind kind() const { return kind_; }
   const std::string& path() const { return path_; }
   const std::string& message() const { return message_; }
 
  private:
   std::string path_;
   std::string message_;
+  IssueKind kind_;
 };
 
 // Several bad fields found at once (plan validation reports every violation).
@@ -36,7 +43,12 @@ class ValidationError : public std::runtime_error {
 // Collects issues, then throws them all together.
 class Diagnostics {
  public:
-  void error(std::string path, std::string message) { issues_.push_back({std::move(path), std::move(message)}); }
+  void error(std::string path, std::string message) {
+    issues_.push_back({std::move(path), std::move(message), IssueKind::input});
+  }
+  void inconsistent(std::string path, std::string message) {
+    issues_.push_back({std::move(path), std::move(message), IssueKind::consistency});
+  }
   bool empty() const { return issues_.empty(); }
   void throw_if_any() const;
   const std::vector<Issue>& issues() const { return issues_; }

@@ -12,7 +12,11 @@ ObjectReader::ObjectReader(const nlohmann::json& obj, std::string path, Diagnost
   }
 }
 
-bool ObjectReader::has(const std::string& key) { return valid_ && obj_.contains(key); }
+bool ObjectReader::has(const std::string& key) {
+  if (!valid_) return false;
+  auto it = obj_.find(key);
+  return it != obj_.end() && !it->is_null();
+}
 
 const nlohmann::json* ObjectReader::get(const std::string& key) {
   known_.insert(key);

@@ -35,29 +35,29 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
   const auto s = [](long v) { return std::to_string(v); };
   const long product = long(p.tp) * p.pp * p.dp * p.cp;
   if (product != c.gpus())
-    diag.error("parallelism", "tp*pp*dp*cp = " + s(p.tp) + "*" + s(p.pp) + "*" + s(p.dp) + "*" + s(p.cp) + " = " +
+    diag.inconsistent("parallelism", "tp*pp*dp*cp = " + s(p.tp) + "*" + s(p.pp) + "*" + s(p.dp) + "*" + s(p.cp) + " = " +
                                   s(product) + " but the cluster has " + s(c.gpus()) + " GPUs (" + s(c.nodes) +
                                   " nodes x " + s(c.gpus_per_node) + "); change dp or the cluster size");
   if (m.heads % p.tp != 0)
-    diag.error("parallelism.tp", "the model's " + s(m.heads) + " attention heads are not divisible by tp=" + s(p.tp));
+    diag.inconsistent("parallelism.tp", "the model's " + s(m.heads) + " attention heads are not divisible by tp=" + s(p.tp));
   else if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0)
-    diag.error("parallelism.tp", "the model's " + s(m.kv_heads) + " key/value heads and tp=" + s(p.tp) +
+    diag.inconsistent("parallelism.tp", "the model's " + s(m.kv_heads) + " key/value heads and tp=" + s(p.tp) +
                                      " do not divide one another");
   if (m.ffn_hidden % p.tp != 0)
-    diag.error("parallelism.tp", "ffn_hidden " + s(m.ffn_hidden) + " is not divisible by tp=" + s(p.tp));
+    diag.inconsistent("parallelism.tp", "ffn_hidden " + s(m.ffn_hidden) + " is not divisible by tp=" + s(p.tp));
   if (m.layers % (p.pp * p.vpp) != 0)
-    diag.error(p.vpp > 1 ? "parallelism.vpp" : "parallelism.pp",
+    diag.inconsistent(p.vpp > 1 ? "parallelism.vpp" : "parallelism.pp",
                "the model's " + s(m.layers) + " layers are not divisible by pp*vpp = " + s(p.pp * p.vpp));
   if (p.schedule == Schedule::interleaved && p.vpp < 2)
-    diag.error("parallelism.vpp", "the interleaved schedule needs vpp >= 2 model chunks per stage");
-  if (p.vpp > 1 && p.pp < 2) diag.error("parallelism.vpp", "vpp > 1 needs pipeline parallelism (pp >= 2)");
+    diag.inconsistent("parallelism.vpp", "the interleaved schedule needs vpp >= 2 model chunks per stage");
+  if (p.vpp > 1 && p.pp < 2) diag.inconsistent("parallelism.vpp", "vpp > 1 needs pipeline parallelism (pp >= 2)");
   if (t.global_batch % (p.micro_batch * p.dp) != 0)
-    diag.error("training.global_batch", "global_batch " + s(t.global_batch) + " is not divisible by micro_batch*dp = " +
+    diag.inconsistent("training.global_batch", "global_batch " + s(t.global_batch) + " is not divisible by micro_batch*dp = " +
                                             s(p.micro_batch) + "*" + s(p.dp));
   if (t.seq_len % p.cp != 0)
-    diag.error("parallelism.cp", "seq_len " + s(t.seq_len) + " is not divisible by cp=" + s(p.cp));
-  if (p.ep > 1) diag.error("parallelism.ep", "ep > 1 needs a mixture-of-experts model; this model is dense");
-  if (p.zero < 0 || p.zero > 3) diag.error("parallelism.zero", "ZeRO stage must be 0, 1, 2 or 3");
+    diag.inconsistent("parallelism.cp", "seq_len " + s(t.seq_len) + " is not divisible by cp=" + s(p.cp));
+  if (p.ep > 1) diag.inconsistent("parallelism.ep", "ep > 1 needs a mixture-of-experts model; this model is dense");
+  if (p.zero < 0 || p.zero > 3) diag.inconsistent("parallelism.zero", "ZeRO stage must be 0, 1, 2 or 3");
 
   const int scale_up = std::max(c.scale_up.domain_size, 1);
   if (p.tp > scale_up)

@@ -164,8 +164,10 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
   ObjectReader r(j, "parallelism", diag);
   p.tp = r.count("tp", 1);
   p.pp = r.count("pp", 1);
-  dp_given = r.has("dp");
-  p.dp = r.count("dp", 1);
+  // dp may be left out, null or "auto": the cluster's GPUs divided by tp*pp*cp.
+  const nlohmann::json* dpj = r.has("dp") ? &j.at("dp") : nullptr;
+  dp_given = dpj && !(dpj->is_string() && dpj->get<std::string>() == "auto");
+  p.dp = dp_given ? r.count("dp", 1) : (r.get("dp"), 1);
   p.cp = r.count("cp", 1);
   p.ep = r.count("ep", 1);
   p.vpp = r.count("vpp", 1);

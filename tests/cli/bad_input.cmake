@@ -23,11 +23,20 @@ foreach(c IN LISTS cases)
   message(STATUS "${name}: ${err}")
 endforeach()
 # Command-line mistakes are bad input too.
+set(sweep_out "${WORK}/sweep.csv")
 foreach(args "simulate;--set;novalue" "simulate;--set;model.layers=3" "simulate;--engine;warp" "validate;/nonexistent"
-        "simulate;--set;parallelism.tp=0" "catalog;cpus")
+        "simulate;--set;parallelism.tp=0" "catalog;cpus"
+        "sweep;--grid;parallelism.tpp=1,2;-o;${sweep_out}" "sweep;--grid;parallelism.tp=;-o;${sweep_out}"
+        "sweep;--grid;parallelism.tp=two,4;-o;${sweep_out}" "sweep;--grid;cluster.nodes=1.5;-o;${sweep_out}"
+        "sweep;--zip;parallelism.tp=1,2;--zip;parallelism.pp=1;-o;${sweep_out}"
+        "sweep;--grid;parallelism.tp=1,2;-o;${WORK}/sweep.txt" "sweep;--grid;model.layers=2,4;-o;${sweep_out}")
   execute_process(COMMAND "${AISCALE}" ${args} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
   if(NOT rc EQUAL 2)
     string(APPEND failures "aiscale ${args}: exit ${rc}, expected 2 (${err})\n")
+  elseif(NOT err MATCHES "^aiscale: error: [^\n]+\n$")
+    string(APPEND failures "aiscale ${args}: not one error line: ${err}\n")
+  elseif(EXISTS "${sweep_out}" OR EXISTS "${WORK}/sweep.txt")
+    string(APPEND failures "aiscale ${args}: created an output file\n")
   endif()
   message(STATUS "${args}: ${err}")
 endforeach()

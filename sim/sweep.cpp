@@ -1,0 +1,413 @@
+#include "sim/sweep.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "models/calibration_profile.hpp"
+#include "models/error.hpp"
+#include "sim/analytic.hpp"
+
+namespace aiscale {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t p = s.find(sep, start);
+    out.push_back(s.substr(start, p == std::string::npos ? std::string::npos : p - start));
+    if (p == std::string::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+std::pair<std::string, std::vector<std::string>> parse_list(const std::string& arg, const std::string& flag) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error(flag, "'" + arg + "' is not path=v1,v2,... (e.g. " + flag + " parallelism.tp=2,4,8)");
+  const std::string path = arg.substr(0, eq);
+  std::vector<std::string> values = split(arg.substr(eq + 1), ',');
+  for (const auto& v : values)
+    if (v.empty()) throw Error(flag + " " + path, "has an empty value; list values like " + path + "=a,b,c");
+  return {path, values};
+}
+
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+// Checks that `path=value` alone is a readable field of the base scenario; consistency problems are allowed.
+void check_value(const nlohmann::json& base, const std::string& base_dir, const std::string& flag,
+                 const std::string& path, const std::string& value) {
+  nlohmann::json doc = base;
+  try {
+    apply_overrides(doc, {path + "=" + value});
+  } catch (const Error& e) {
+    throw Error(flag + " " + path, e.message());
+  }
+  std::vector<Issue> issues;
+  try {
+    parse_scenario(doc, base_dir);
+  } catch (const ValidationError& e) {
+    issues = e.issues();
+  } catch (const Error& e) {
+    issues = {{e.path(), e.message(), e.kind()}};
+  }
+  for (const auto& i : issues) {
+    if (i.kind != IssueKind::input) continue;
+    const bool related = i.path == path || i.path.rfind(path + ".", 0) == 0 || path.rfind(i.path + ".", 0) == 0;
+    if (related) throw Error(flag + " " + path, "value '" + value + "': " + i.message);
+  }
+}
+
+const CalibrationProfile& cached_profile(const Scenario& sc) {
+  static std::mutex mu;
+  static std::map<std::string, CalibrationProfile> cache;
+  const std::string key = sc.calibration + "|" + sc.cluster.gpu.name + "|" + sc.base_dir;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir)).first;
+  return it->second;
+}
+
+std::string join_issues(const std::vector<Issue>& issues) {
+  std::string out;
+  for (const auto& i : issues) out += (out.empty() ? "" : "; ") + i.path + ": " + i.message;
+  return out;
+}
+
+}  // namespace
+
+size_t SweepSpec::size() const {
+  size_t n = 1;
+  for (const auto& a : axes) n *= a.values.size();
+  return n;
+}
+
+std::vector<std::string> SweepSpec::paths() const {
+  std::vector<std::string> out;
+  for (const auto& a : axes) out.insert(out.end(), a.paths.begin(), a.paths.end());
+  return out;
+}
+
+std::vector<std::string> SweepSpec::values(size_t index) const {
+  // The last axis varies fastest, like nested loops written in command-line order.
+  std::vector<size_t> pick(axes.size());
+  for (size_t i = axes.size(); i-- > 0;) {
+    pick[i] = index % axes[i].values.size();
+    index /= axes[i].values.size();
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < axes.size(); ++i) out.insert(out.end(), axes[i].values[pick[i]].begin(), axes[i].values[pick[i]].end());
+  return out;
+}
+
+std::vector<std::string> SweepSpec::overrides(size_t index) const {
+  const auto p = paths();
+  const auto v = values(index);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < p.size(); ++i) out.push_back(p[i] + "=" + v[i]);
+  return out;
+}
+
+SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std::vector<std::string>& grids,
+                     const std::vector<std::string>& zips) {
+  SweepSpec spec;
+  spec.base = std::move(base);
+  spec.base_dir = base_dir;
+  // The base itself must be readable; a plan it leaves inconsistent may be completed by the grid.
+  try {
+    parse_scenario(spec.base, base_dir);
+  } catch (const ValidationError& e) {
+    std::vector<Issue> input;
+    for (const auto& i : e.issues())
+      if (i.kind == IssueKind::input) input.push_back(i);
+    if (!input.empty()) throw ValidationError(input);
+  } catch (const Error& e) {
+    if (e.kind() == IssueKind::input) throw;
+  }
+  if (grids.empty() && zips.empty()) throw Error("--grid", "give at least one --grid path=v1,v2,... or --zip");
+  std::set<std::string> seen;
+  auto add_path = [&](const std::string& flag, const std::string& path) {
+    if (!seen.insert(path).second) throw Error(flag + " " + path, "is swept twice; give each path once");
+  };
+  for (const auto& g : grids) {
+    auto [path, values] = parse_list(g, "--grid");
+    add_path("--grid", path);
+    for (const auto& v : values) check_value(spec.base, base_dir, "--grid", path, v);
+    SweepAxis axis;
+    axis.paths = {path};
+    for (auto& v : values) axis.values.push_back({v});
+    spec.axes.push_back(std::move(axis));
+  }
+  if (!zips.empty()) {
+    SweepAxis axis;
+    size_t len = 0;
+    for (const auto& z : zips) {
+      auto [path, values] = parse_list(z, "--zip");
+      add_path("--zip", path);
+      for (const auto& v : values) check_value(spec.base, base_dir, "--zip", path, v);
+      if (axis.paths.empty()) {
+        len = values.size();
+        axis.values.resize(len);
+      } else if (values.size() != len) {
+        throw Error("--zip " + path, "has " + std::to_string(values.size()) + " values but the first --zip list has " +
+                                         std::to_string(len) + "; zipped lists advance together and need equal lengths");
+      }
+      axis.paths.push_back(path);
+      for (size_t i = 0; i < len; ++i) axis.values[i].push_back(values[i]);
+    }
+    spec.axes.push_back(std::move(axis));
+  }
+  return spec;
+}
+
+RowFormat format_for(const std::string& path) {
+  auto ends = [&](const std::string& suf) {
+    return path.size() >= suf.size() && path.compare(path.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends(".csv")) return RowFormat::csv;
+  if (ends(".jsonl")) return RowFormat::jsonl;
+  throw Error("-o", "'" + path + "' must end in .csv or .jsonl (the row format)");
+}
+
+SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
+  SweepRow row;
+  row.index = index;
+  nlohmann::json doc = spec.base;
+  try {
+    apply_overrides(doc, spec.overrides(index));
+    const Scenario sc = parse_scenario(doc, spec.base_dir);
+    row.scenario_name = sc.name;
+    row.result = simulate_analytic(sc, cached_profile(sc));
+    row.status = row.result.memory.fits ? "ok" : "oom";
+    if (!row.result.memory.fits)
+      for (const auto& w : row.result.warnings)
+        if (w.rfind("memory", 0) == 0) row.reason = w;
+  } catch (const ValidationError& e) {
+    row.status = "invalid";
+    row.reason = join_issues(e.issues());
+  } catch (const Error& e) {
+    row.status = "invalid";
+    row.reason = e.what();
+  }
+  return row;
+}
+
+std::string csv_header(const SweepSpec& spec) {
+  std::string h = "index";
+  for (const auto& p : spec.paths()) h += "," + csv_escape(p);
+  return h + ",status,reason," + to_csv_header() + "\n";
+}
+
+std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt) {
+  const auto values = spec.values(row.index);
+  const bool has_result = row.status != "invalid";
+  if (fmt == RowFormat::csv) {
+    std::string line = std::to_string(row.index);
+    for (const auto& v : values) line += "," + csv_escape(v);
+    line += "," + row.status + "," + csv_escape(row.reason) + ",";
+    if (has_result) {
+      line += to_csv_row(row.result);
+    } else {
+      const std::string header = to_csv_header();
+      line += std::string(std::count(header.begin(), header.end(), ','), ',');
+    }
+    return line + "\n";
+  }
+  nlohmann::json j;
+  j["index"] = row.index;
+  const auto paths = spec.paths();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    nlohmann::json v = nlohmann::json::parse(values[i], nullptr, false);
+    j["overrides"][paths[i]] = v.is_discarded() ? nlohmann::json(values[i]) : v;
+  }
+  j["status"] = row.status;
+  j["reason"] = row.reason;
+  if (has_result) {
+    nlohmann::json r;
+    const Result& res = row.result;
+    r["scenario"] = res.scenario;
+    r["engine"] = res.engine;
+    r["gpus"] = res.gpus;
+    r["step_time_s"] = res.step_time_s;
+    r["tokens_per_s"] = res.tokens_per_s;
+    r["model_tflops_per_gpu"] = res.model_tflops_per_gpu;
+    r["hardware_tflops_per_gpu"] = res.hardware_tflops_per_gpu;
+    r["mfu"] = res.mfu;
+    r["hfu"] = res.hfu;
+    r["memory_gib"] = {{"peak", res.memory.peak / 1073741824.0}, {"fits", res.memory.fits}};
+    r["training"] = {{"time_to_train_days", res.training.days}, {"gpu_hours", res.training.gpu_hours}};
+    r["cost_usd"] = res.training.cost_usd;
+    r["energy_mwh"] = res.training.energy_mwh;
+    j["result"] = r;
+  }
+  return j.dump() + "\n";
+}
+
+namespace {
+
+// Reads an existing output for --resume: the indices of whole rows, and the byte length of whole lines.
+std::set<size_t> existing_rows(const std::string& path, RowFormat fmt, const std::string& header, size_t& keep) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  keep = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  std::set<size_t> done;
+  size_t pos = 0;
+  bool first = true;
+  while (pos < keep) {
+    const size_t nl = text.find('\n', pos);
+    const std::string line = text.substr(pos, nl - pos + 1);
+    pos = nl + 1;
+    if (fmt == RowFormat::csv && first) {
+      if (line != header)
+        throw Error("--resume", "'" + path + "' was written by a different sweep (its header differs); remove it or "
+                                "choose another -o");
+      first = false;
+      continue;
+    }
+    first = false;
+    try {
+      if (fmt == RowFormat::csv)
+        done.insert(std::stoul(line.substr(0, line.find(','))));
+      else
+        done.insert(nlohmann::json::parse(line).at("index").get<size_t>());
+    } catch (const std::exception&) {
+      throw Error("--resume", "'" + path + "' holds a line that is not a sweep row; remove it or choose another -o");
+    }
+  }
+  if (fmt == RowFormat::csv && first && keep > 0)
+    throw Error("--resume", "'" + path + "' has no header line");
+  return done;
+}
+
+void write_all(int fd, const std::string& s, const std::string& path) {
+  size_t off = 0;
+  while (off < s.size()) {
+    const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0) throw Error(path, "write failed (disk full?)");
+    off += size_t(n);
+  }
+}
+
+}  // namespace
+
+SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const RowFormat fmt = format_for(opt.output);
+  const std::string header = fmt == RowFormat::csv ? csv_header(spec) : "";
+  SweepStats st;
+  st.total = spec.size();
+
+  std::set<size_t> done;
+  const bool exists = ::access(opt.output.c_str(), F_OK) == 0;
+  int fd = -1;
+  if (opt.resume && exists) {
+    size_t keep = 0;
+    done = existing_rows(opt.output, fmt, header, keep);
+    if (::truncate(opt.output.c_str(), static_cast<off_t>(keep)) != 0) throw Error(opt.output, "cannot truncate");
+    fd = ::open(opt.output.c_str(), O_WRONLY | O_APPEND);
+    if (fd >= 0 && keep == 0) write_all(fd, header, opt.output);
+  } else {
+    fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (fd >= 0) write_all(fd, header, opt.output);
+  }
+  if (fd < 0) throw Error(opt.output, "cannot open for writing (does the directory exist?)");
+
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < st.total; ++i)
+    if (!done.count(i)) todo.push_back(i);
+  st.skipped = st.total - todo.size();
+
+  std::vector<std::string> lines(todo.size());
+  std::vector<char> ready(todo.size(), 0);
+  std::vector<char> kinds(todo.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  auto stopped = [&] { return opt.stop && opt.stop->load(); };
+  auto worker = [&] {
+    while (!stopped()) {
+      const size_t k = next.fetch_add(1);
+      if (k >= todo.size()) break;
+      const SweepRow row = evaluate_row(spec, todo[k]);
+      std::string line = format_row(spec, row, fmt);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        lines[k] = std::move(line);
+        kinds[k] = row.status == "invalid" ? 1 : row.status == "oom" ? 2 : 0;
+        ready[k] = 1;
+      }
+      cv.notify_one();
+    }
+    cv.notify_one();
+  };
+  const int jobs = std::max(1, opt.jobs);
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+
+  // Write rows in index order as soon as each and all before it are ready.
+  size_t written = 0;
+  auto last_print = clock::now();
+  while (written < todo.size()) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ready[written] || stopped(); });
+    std::string chunk;
+    while (written < todo.size() && ready[written]) {
+      chunk += lines[written];
+      st.invalid += kinds[written] == 1;
+      st.oom += kinds[written] == 2;
+      lines[written].clear();
+      ++written;
+    }
+    lock.unlock();
+    if (!chunk.empty()) write_all(fd, chunk, opt.output);
+    if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || written == todo.size())) {
+      last_print = clock::now();
+      const double el = std::chrono::duration<double>(clock::now() - t0).count();
+      const double rate = written / std::max(el, 1e-9);
+      const int width = 30;
+      const int fill = todo.empty() ? width : int(width * written / todo.size());
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", std::string(fill, '#').c_str(),
+                   std::string(width - fill, '.').c_str(), written + st.skipped, st.total, rate,
+                   rate > 0 ? (todo.size() - written) / rate : 0.0);
+    }
+    if (stopped()) break;  // rows finished in order are written; --resume redoes the rest
+  }
+  for (auto& t : threads) t.join();
+  // Workers may have finished more rows in order while we were stopping.
+  std::string tail;
+  while (written < todo.size() && ready[written]) {
+    tail += lines[written];
+    st.invalid += kinds[written] == 1;
+    st.oom += kinds[written] == 2;
+    ++written;
+  }
+  if (!tail.empty()) write_all(fd, tail, opt.output);
+  ::close(fd);
+  if (opt.progress) std::fprintf(stderr, "\n");
+  st.written = written;
+  st.interrupted = written < todo.size();
+  st.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return st;
+}
+
+}  // namespace aiscale
