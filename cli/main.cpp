@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_topology_command(app);
   add_calibrate_command(app);
   add_sweep_command(app);
+  add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

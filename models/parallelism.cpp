@@ -70,8 +70,9 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
                        "micro-batch; it is rarely a good choice");
   const int m_count = microbatches(p, t.global_batch);
   if (p.schedule == Schedule::interleaved && m_count > 0 && m_count % p.pp != 0)
-    warnings.push_back("parallelism.vpp: " + s(m_count) + " micro-batches are not a multiple of pp=" + s(p.pp) +
-                       "; Megatron-LM's interleaved schedule requires it");
+    diag.inconsistent("parallelism.vpp", s(m_count) + " micro-batches are not a multiple of pp=" + s(p.pp) +
+                                             "; the interleaved schedule (Megatron-LM) needs that: change "
+                                             "global_batch, micro_batch or dp, or use vpp=1");
   if (p.pp > 1 && m_count > 0 && m_count < p.pp)
     warnings.push_back("training.global_batch: only " + s(m_count) + " micro-batches for " + s(p.pp) +
                        " pipeline stages; most of the pipeline idles");

@@ -144,25 +144,24 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
         if (!tk.bwd) {
           if (st > 0) {
             ready = fend[idx(st - 1, tk.chunk, tk.mb)];
-            if (ready >= 0) ready += p2p;
           } else if (tk.chunk > 0) {
             ready = fend[idx(pp - 1, tk.chunk - 1, tk.mb)];
-            if (ready >= 0) ready += p2p;
           }
         } else {
           if (st < pp - 1) {
             ready = bend[idx(st + 1, tk.chunk, tk.mb)];
-            if (ready >= 0) ready += p2p;
           } else if (tk.chunk < v - 1) {
             ready = bend[idx(0, tk.chunk + 1, tk.mb)];
-            if (ready >= 0) ready += p2p;
           } else {
             ready = fend[idx(st, tk.chunk, tk.mb)];
           }
         }
         if (ready < 0) break;  // dependency not finished yet
         const double start = std::max(ready, free_at[st]);
-        const double end = start + (tk.bwd ? bwd[st][tk.chunk] : fwd[st][tk.chunk]);
+        // Megatron-LM's pipeline send/recv is blocking: a stage is busy until the activation (or gradient) it
+        // produced has reached the next stage, and the receiver can start once it has arrived.
+        const bool sends = tk.bwd ? !(st == 0 && tk.chunk == 0) : !(st == pp - 1 && tk.chunk == v - 1);
+        const double end = start + (tk.bwd ? bwd[st][tk.chunk] : fwd[st][tk.chunk]) + (sends ? p2p : 0.0);
         (tk.bwd ? bend : fend)[idx(st, tk.chunk, tk.mb)] = end;
         free_at[st] = end;
         ++cursor[st];
@@ -290,7 +289,9 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
       bd.dp = work.dp + dp_exposed;
       bd.optimizer = opt;
       const double idle = std::max(0.0, finish[st] - work.total());
-      bd.pp = std::min(idle, 2.0 * (p.pp - 1) * p2p);
+      // Blocking sends: every chunk of every micro-batch leaves the stage once forward and once backward.
+      const double sends = p.pp > 1 ? 2.0 * m * p.vpp - (st == 0 ? m : 0) - (st == p.pp - 1 ? m : 0) : 0.0;
+      bd.pp = std::min(idle, sends * p2p);
       bd.bubble = idle - bd.pp;
     }
   }

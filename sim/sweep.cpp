@@ -205,14 +205,24 @@ SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
   } catch (const Error& e) {
     row.status = "invalid";
     row.reason = e.what();
+  } catch (const std::exception& e) {
+    row.status = "invalid";
+    row.reason = std::string("internal error: ") + e.what();
   }
   return row;
 }
 
 std::string csv_header(const SweepSpec& spec) {
   std::string h = "index";
-  for (const auto& p : spec.paths()) h += "," + csv_escape(p);
-  return h + ",status,reason," + to_csv_header() + "\n";
+  for (const auto& p : spec.paths()) {
+    h += ',';
+    h += csv_escape(p);
+  }
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict, GCC bug 105329) on long operator+ chains.
+  h += ",status,reason,";
+  h += to_csv_header();
+  h += "\n";
+  return h;
 }
 
 std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt) {
@@ -220,7 +230,10 @@ std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt
   const bool has_result = row.status != "invalid";
   if (fmt == RowFormat::csv) {
     std::string line = std::to_string(row.index);
-    for (const auto& v : values) line += "," + csv_escape(v);
+    for (const auto& v : values) {
+      line += ',';
+      line += csv_escape(v);
+    }
     line += "," + row.status + "," + csv_escape(row.reason) + ",";
     if (has_result) {
       line += to_csv_row(row.result);

@@ -1,0 +1,60 @@
+#pragma once
+// The capacity planner: enumerate every valid parallel configuration for each GPU count, drop those that do not
+// fit in memory, rank the rest by time, cost or energy under a deadline and a budget, and find the Pareto front
+// of time-to-train against cost.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/calibration_profile.hpp"
+#include "models/scenario.hpp"
+#include "sim/result.hpp"
+
+namespace aiscale {
+
+enum class Objective { time, cost, energy };
+Objective parse_objective(const std::string& s);
+std::string to_string(Objective o);
+
+// Which plan dimensions the planner may change; the others keep the base scenario's values.
+struct PlanDims {
+  bool tp = true, pp = true, cp = true, vpp = true, micro_batch = true, zero = true, recompute = true;
+};
+PlanDims parse_dims(const std::string& csv);  // "tp,pp,vpp,micro_batch" (dp always follows the GPU count)
+
+struct PlanOptions {
+  std::vector<int> gpu_counts;  // empty: the base scenario's
+  Objective objective = Objective::time;
+  double deadline_days = 0;  // 0: none
+  double budget_usd = 0;     // 0: none
+  int top = 10;
+  int jobs = 1;
+  PlanDims dims;
+};
+
+struct Candidate {
+  int gpus = 0;
+  ParallelPlan plan;
+  double step_time_s = 0, mfu = 0, memory_gib = 0, days = 0, cost_usd = 0, energy_mwh = 0, tokens_per_s = 0;
+  bool meets_constraints = true;
+  double objective = 0;
+};
+
+struct PlanReport {
+  std::vector<Candidate> ranked;  // feasible (fit, within constraints), best first, at most `top`
+  std::vector<Candidate> pareto;  // non-dominated in (days, cost) among configurations that fit
+  std::vector<Candidate> best_per_gpu_count;  // for scaling plots, by the objective
+  std::vector<Candidate> all_fitting;         // every configuration that fits (for plots)
+  size_t enumerated = 0, valid = 0, fitting = 0, meeting = 0;
+  double seconds = 0;
+};
+
+PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& options);
+
+std::string plan_table(const PlanReport& rep, const PlanOptions& options);
+nlohmann::json to_json(const PlanReport& rep, const PlanOptions& options);
+// Rank (1-based) of a plan among the ranked list, 0 if absent.
+int rank_of(const PlanReport& rep, int gpus, const ParallelPlan& plan);
+
+}  // namespace aiscale
