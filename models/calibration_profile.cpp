@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -69,6 +70,96 @@ GemmFit fit_gemm_rate(const std::vector<GemmPoint>& points, double peak, double 
   return fit;
 }
 
+double CollectiveCurve::time(double bytes, double bus_bytes) const {
+  if (regimes.empty()) return 0;
+  const CollectiveRegime* r = &regimes.front();
+  for (const auto& g : regimes)
+    if (bytes >= g.min_bytes) r = &g;
+  return r->latency.value + (r->busbw.value > 0 ? bus_bytes / r->busbw.value : 0);
+}
+
+const CollectiveCurve* CalibrationProfile::collective_curve(const std::string& op, const std::string& scope, int ranks,
+                                                            int nodes) const {
+  const CollectiveCurve* best = nullptr;
+  auto distance = [&](const CollectiveCurve& c) { return std::abs(c.ranks - ranks) + 1000 * std::abs(c.nodes - nodes); };
+  for (const auto& c : collective_curves)
+    if (c.op == op && c.scope == scope && c.algo.empty() && !c.regimes.empty() &&
+        (!best || distance(c) < distance(*best)))
+      best = &c;
+  return best;
+}
+
+namespace {
+const std::vector<std::string> kCollectiveOps = {"all_reduce", "all_gather", "reduce_scatter", "all_to_all",
+                                                 "send_recv"};
+const std::vector<std::string> kCollectiveScopes = {"nvlink", "network"};
+
+// collectives.points: measured sizes and times, each with its source.
+void read_collective_points(const nlohmann::json& pts, Diagnostics& diag, std::vector<CollectivePoint>& out) {
+  if (!pts.is_array()) {
+    diag.error("collectives.points", "must be an array of measurements");
+    return;
+  }
+  for (size_t i = 0; i < pts.size(); ++i) {
+    ObjectReader pr(pts[i], "collectives.points[" + std::to_string(i) + "]", diag);
+    CollectivePoint cp;
+    cp.op = pr.choice("op", "all_reduce", kCollectiveOps);
+    cp.scope = pr.choice("scope", "nvlink", kCollectiveScopes);
+    cp.ranks = pr.count("ranks", 8, 2);
+    cp.nodes = pr.count("nodes", 1);
+    cp.algo = pr.text("algo", "");
+    cp.bytes = pr.number("bytes", 0, 1, 1e15);
+    cp.time = pr.quantity("time", Seconds(0));
+    cp.in_place_time = pr.quantity("in_place_time", Seconds(0));
+    pr.get("busbw");  // derived from bytes and time; kept for readers of the file
+    cp.source = pr.text("source", "");
+    if (!pr.has("time")) diag.error(pr.path("time"), "is required (\"613.3us\")");
+    pr.finish();
+    out.push_back(cp);
+  }
+}
+
+// collectives.curves: fitted piecewise alpha-beta curves (written by `aiscale calibrate fit`).
+void read_collective_curves(const nlohmann::json& cs, Diagnostics& diag, std::vector<CollectiveCurve>& out) {
+  if (!cs.is_array()) {
+    diag.error("collectives.curves", "must be an array of fitted curves");
+    return;
+  }
+  for (size_t i = 0; i < cs.size(); ++i) {
+    const std::string path = "collectives.curves[" + std::to_string(i) + "]";
+    ObjectReader cr(cs[i], path, diag);
+    CollectiveCurve c;
+    c.op = cr.choice("op", "all_reduce", kCollectiveOps);
+    c.scope = cr.choice("scope", "nvlink", kCollectiveScopes);
+    c.ranks = cr.count("ranks", 8, 2);
+    c.nodes = cr.count("nodes", 1);
+    c.algo = cr.text("algo", "");
+    c.points = cr.count("points", 0, 0);
+    c.measured_from = cr.number("measured_from", 0, 0, 1e15);
+    c.mean_abs_rel_error = cr.number("mean_abs_rel_error", 0, 0, 1e6);
+    c.source = cr.text("source", "");
+    if (const auto* rs = cr.get("regimes"); rs && rs->is_array() && !rs->empty()) {
+      for (size_t j = 0; j < rs->size(); ++j) {
+        ObjectReader rr((*rs)[j], path + ".regimes[" + std::to_string(j) + "]", diag);
+        CollectiveRegime g;
+        g.min_bytes = rr.number("min_bytes", 0, 0, 1e15);
+        g.latency = rr.quantity("latency", Seconds(0));
+        g.busbw = rr.quantity("busbw", Bandwidth(0));
+        if (g.busbw.value <= 0) diag.error(rr.path("busbw"), "is required and must be positive (\"450GBps\")");
+        if (!c.regimes.empty() && g.min_bytes <= c.regimes.back().min_bytes)
+          diag.error(rr.path("min_bytes"), "must increase from one regime to the next");
+        rr.finish();
+        c.regimes.push_back(g);
+      }
+    } else {
+      diag.error(path + ".regimes", "is required: a non-empty array of {min_bytes, latency, busbw}");
+    }
+    cr.finish();
+    out.push_back(c);
+  }
+}
+}  // namespace
+
 const GemmFit& CalibrationProfile::gemm_fit(Precision p) const {
   auto it = gemm_fits.find(p);
   if (it != gemm_fits.end()) return it->second;
@@ -90,6 +181,7 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
   r.get("created");
   r.get("host");
   r.get("fits");
+  r.get("p2p");  // NVLink peer-to-peer bandwidth matrix from `aiscale calibrate run` (informational)
   if (const auto* a = r.get("applies_to"); a && a->is_array())
     for (const auto& v : *a)
       if (v.is_string()) p.applies_to.push_back(v.get<std::string>());
@@ -105,6 +197,7 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
         gp.k = pr.count("k", 1);
         gp.dtype = parse_precision(pr.choice("dtype", "bf16", {"fp32", "tf32", "bf16", "fp16", "fp8"}), "dtype");
         gp.tflops = pr.number("tflops", 1, 1e-6, 1e6);
+        pr.get("source");  // optional provenance of this point
         pr.finish();
         p.gemm_points.push_back(gp);
       }
@@ -154,7 +247,8 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
       nr.get("points");
       nr.finish();
     }
-    cr.get("points");
+    if (const auto* pts = cr.get("points")) read_collective_points(*pts, diag, p.collective_points);
+    if (const auto* cs = cr.get("curves")) read_collective_curves(*cs, diag, p.collective_curves);
     cr.finish();
   }
   r.finish();

@@ -33,6 +33,40 @@ struct CollectiveScope {
   std::string source;
 };
 
+// One measured collective (nccl-tests "size" = `bytes`) on `ranks` GPUs over `nodes` nodes, with its provenance.
+struct CollectivePoint {
+  std::string op;     // all_reduce, all_gather, reduce_scatter, all_to_all, send_recv
+  std::string scope;  // nvlink (one node) or network (across nodes)
+  int ranks = 0, nodes = 1;
+  std::string algo;  // NCCL algorithm forced for the run (NCCL_ALGO=RING ...); "" = NCCL's own choice
+  double bytes = 0;
+  Seconds time;           // out-of-place
+  Seconds in_place_time;  // 0 when not measured
+  std::string source;
+};
+
+// One size regime of a fitted collective curve: t = latency + bus_bytes / busbw for buffers of >= min_bytes.
+struct CollectiveRegime {
+  double min_bytes = 0;
+  Seconds latency;
+  Bandwidth busbw;
+};
+
+// Fitted time of one collective per scope and rank count. NCCL switches protocol, algorithm and channel count at
+// size thresholds, so the curve is piecewise alpha-beta: one (latency, bus bandwidth) regime per size range.
+struct CollectiveCurve {
+  std::string op, scope;
+  int ranks = 0, nodes = 1;
+  std::string algo;                       // as CollectivePoint::algo; the models use only curves with ""
+  std::vector<CollectiveRegime> regimes;  // ascending min_bytes, the first at 0
+  int points = 0;                         // measurements behind the fit
+  double measured_from = 0;               // smallest measured size: below it the curve is an extrapolation
+  double mean_abs_rel_error = 0;          // of bus bandwidth over those points
+  std::string source;
+  // Time for a buffer of `bytes` that moves `bus_bytes` per rank (bus_factor * bytes, the nccl-tests convention).
+  double time(double bytes, double bus_bytes) const;
+};
+
 struct NetworkCal {
   double nic_efficiency = 0.94;  // achievable / line rate
   Seconds latency{20e-6};       // fixed cost per collective
@@ -51,6 +85,12 @@ struct CalibrationProfile {
   Seconds launch_overhead{4e-6};
   CollectiveScope nvlink;
   NetworkCal network;
+  std::vector<CollectivePoint> collective_points;  // optional measurements (collectives.points)
+  std::vector<CollectiveCurve> collective_curves;  // optional fitted curves (collectives.curves)
+
+  // The fitted curve for `op` in `scope` with exactly `ranks` ranks on `nodes` nodes, else the one of that op and
+  // scope with the nearest rank count (busbw carries over between rank counts); nullptr when none.
+  const CollectiveCurve* collective_curve(const std::string& op, const std::string& scope, int ranks, int nodes) const;
 
   // Fit for a dtype: its own points, else the closest dtype's fit (fp16<->bf16, tf32/fp32 -> bf16, fp8 -> bf16).
   const GemmFit& gemm_fit(Precision p) const;

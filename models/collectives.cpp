@@ -1,6 +1,7 @@
 #include "models/collectives.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace aiscale {
 
@@ -35,6 +36,12 @@ CollectiveModel::CollectiveModel(const ClusterSpec& cluster, const CalibrationPr
   for (Bandwidth* b : {&nv_.all_reduce_busbw, &nv_.all_gather_busbw, &nv_.reduce_scatter_busbw, &nv_.all_to_all_busbw,
                        &nv_.send_recv_bw})
     b->value = std::min(b->value, cap);
+  for (const auto& c : profile.collective_curves) {
+    // Curves of a forced NCCL algorithm are diagnostics; NCCL's own choice is what a training job gets.
+    if (c.scope != "nvlink" || !c.algo.empty()) continue;
+    nv_curves_.push_back(c);
+    for (auto& g : nv_curves_.back().regimes) g.busbw.value = std::min(g.busbw.value, cap);
+  }
 }
 
 double CollectiveModel::bus_factor(CollOp op, int n) {
@@ -64,7 +71,15 @@ double CollectiveModel::time(CollOp op, double bytes, const GroupPlacement& g) c
   const int n = g.size;
   if (n <= 1 || bytes <= 0) return 0;
   const double nv_bw = nvlink_busbw(op);
-  if (g.nodes <= 1) return nv_.latency.value + bus_factor(op, n) * bytes / nv_bw;
+  if (g.nodes <= 1) {
+    // A fitted curve measured inside a node replaces the single alpha-beta pair when the profile has one.
+    const CollectiveCurve* best = nullptr;
+    for (const auto& c : nv_curves_)
+      if (c.op == to_string(op) && (!best || std::abs(c.ranks - n) < std::abs(best->ranks - n))) best = &c;
+    // Below the sizes it was measured at, a regime's latency is an extrapolation: keep the scalar model there.
+    if (best && bytes >= best->measured_from) return best->time(bytes, bus_factor(op, n) * bytes);
+    return nv_.latency.value + bus_factor(op, n) * bytes / nv_bw;
+  }
 
   // NIC bandwidth this group gets per node: a group with r ranks on a node uses r of its rail NICs
   // (r * nics / gpus_per_node when all groups of its kind run at once and split them); an oversubscribed leaf

@@ -2,6 +2,7 @@
 // Collective communication cost: alpha-beta per topology tier (NVLink inside a node, NICs across nodes) for ring,
 // hierarchical and pairwise algorithms, the fastest chosen as NCCL's tuner does.
 #include <string>
+#include <vector>
 
 #include "models/calibration_profile.hpp"
 #include "models/cluster.hpp"
@@ -33,6 +34,7 @@ class CollectiveModel {
  private:
   double nvlink_busbw(CollOp op) const;
   CollectiveScope nv_;
+  std::vector<CollectiveCurve> nv_curves_;  // fitted NVLink-scope curves from the profile, capped like nv_
   NetworkCal net_;
   double nic_bw_ = 0;  // achievable bytes/s per NIC
   int nics_ = 8, gpus_per_node_ = 8;

@@ -1,0 +1,93 @@
+# End-to-end checks of `aiscale calibrate`: without a GPU `run` fails in one line and writes nothing; damaged logs exit 2
+# with one error line naming the file; a real log imports, fits and shows.
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+set(failures "")
+
+# A machine with a working GPU would really measure: that path is for `aiscale calibrate run` by hand, not this test.
+execute_process(COMMAND nvidia-smi -L RESULT_VARIABLE gpu_rc OUTPUT_QUIET ERROR_QUIET)
+if(gpu_rc EQUAL 0)
+  message(STATUS "a GPU is present: skipping the no-GPU checks")
+else()
+  execute_process(COMMAND "${AISCALE}" calibrate run --quick -o "${WORK}/run.json"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message(STATUS "calibrate run: exit ${rc}: ${err}")
+  if(rc EQUAL 0)
+    string(APPEND failures "calibrate run without a GPU exited 0\n")
+  endif()
+  if(NOT err MATCHES "^aiscale: error: [^\n]*no GPU[^\n]*\n$")
+    string(APPEND failures "calibrate run: not one 'aiscale: error: ...no GPU...' line: '${err}'\n")
+  endif()
+  if(NOT out STREQUAL "")
+    string(APPEND failures "calibrate run printed on stdout: ${out}\n")
+  endif()
+  file(GLOB left "${WORK}/run.json*")
+  if(left)
+    string(APPEND failures "calibrate run left a file: ${left}\n")
+  endif()
+  if(TOOL)
+    execute_process(COMMAND "${TOOL}" -o "${WORK}/tool.json" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    message(STATUS "aiscale-calibrate: exit ${rc}: ${err}")
+    if(rc EQUAL 0 OR NOT err MATCHES "^aiscale-calibrate: error: no GPU found[^\n]*\n$" OR NOT out STREQUAL "")
+      string(APPEND failures "aiscale-calibrate without a GPU: exit ${rc}, stdout '${out}', stderr '${err}'\n")
+    endif()
+    file(GLOB left "${WORK}/tool.json*")
+    if(left)
+      string(APPEND failures "aiscale-calibrate left a file: ${left}\n")
+    endif()
+  endif()
+endif()
+
+# Damaged logs: exit 2, one line naming the file (and the line where there is one), no output file.
+foreach(bad garbage.txt truncated_all_reduce_perf.txt reordered_all_reduce_perf.txt does-not-exist.txt)
+  execute_process(COMMAND "${AISCALE}" calibrate import-nccl-tests "${BAD}/${bad}" -o "${WORK}/bad.json"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message(STATUS "import ${bad}: exit ${rc}: ${err}")
+  if(NOT rc EQUAL 2)
+    string(APPEND failures "import ${bad}: exit ${rc}, expected 2\n")
+  elseif(NOT err MATCHES "^aiscale: error: [^\n]*${bad}[^\n]*\n$")
+    string(APPEND failures "import ${bad}: not one error line naming the file: '${err}'\n")
+  elseif(EXISTS "${WORK}/bad.json")
+    string(APPEND failures "import ${bad}: wrote an output file\n")
+  endif()
+endforeach()
+foreach(args "calibrate;import-nccl-tests;${DATA}/li-plus_A100_8gpu_sendrecv.txt;-o;${WORK}/x.json"
+        "calibrate;import-nccl-tests;${DATA}/li-plus_A100_8gpu_sendrecv.txt;--gpu;a1OO;-o;${WORK}/x.json"
+        "calibrate;fit;no-such-profile" "calibrate;show;${BAD}/garbage.txt")
+  execute_process(COMMAND "${AISCALE}" ${args} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "^aiscale: error: [^\n]+\n$" OR EXISTS "${WORK}/x.json")
+    string(APPEND failures "aiscale ${args}: exit ${rc}, '${err}'\n")
+  endif()
+endforeach()
+
+# A real log: import, fit, show with a plot.
+execute_process(COMMAND "${AISCALE}" calibrate import-nccl-tests "${DATA}/nccl-tests-290_H100_1node_8gpu_allreduce_NVLS.txt"
+                        "${DATA}/nccl-tests-290_H100_2node_16gpu_allreduce_RING.txt" -o "${WORK}/h100.json"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS "${WORK}/h100.json" OR NOT out MATCHES "all_reduce")
+  string(APPEND failures "import of real logs: exit ${rc}, '${out}' '${err}'\n")
+endif()
+execute_process(COMMAND "${AISCALE}" calibrate fit "${WORK}/h100.json" -o "${WORK}/h100-fit.json" RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  string(APPEND failures "fit: exit ${rc}, '${err}'\n")
+else()
+  file(READ "${WORK}/h100.json" a)
+  file(READ "${WORK}/h100-fit.json" b)
+  if(NOT a STREQUAL b)
+    string(APPEND failures "fit of an imported profile changed it\n")
+  endif()
+endif()
+execute_process(COMMAND "${AISCALE}" calibrate show "${WORK}/h100.json" --plot "${WORK}/h100.svg" RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "residual" OR NOT EXISTS "${WORK}/h100.svg")
+  string(APPEND failures "show: exit ${rc}, '${err}'\n")
+endif()
+execute_process(COMMAND "${AISCALE}" calibrate show h100-sxm RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  string(APPEND failures "show of a shipped profile: exit ${rc}, '${err}'\n")
+endif()
+
+if(failures)
+  message(FATAL_ERROR "${failures}")
+endif()
