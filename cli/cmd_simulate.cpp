@@ -4,7 +4,9 @@
 
 #include "cli/common.hpp"
 #include "models/calibration_profile.hpp"
+#include "models/error.hpp"
 #include "sim/analytic.hpp"
+#include "sim/event_engine.hpp"
 
 namespace aiscale::cli {
 
@@ -16,6 +18,9 @@ void add_simulate_command(CLI::App& app) {
     std::string engine = "analytic";
     std::string output;
     bool ops = false;
+    bool exact = false;
+    std::string trace;
+    std::vector<std::string> algorithms;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("simulate", "Predict step time, throughput, MFU, memory, time and cost to train");
@@ -23,13 +28,37 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--set", o->sets, "Override a field: --set parallelism.tp=4 (repeatable)");
   auto* j = cmd->add_flag("--json", o->json, "Print the Result v1 JSON");
   cmd->add_flag("--csv", o->csv, "Print one CSV header and row")->excludes(j);
-  cmd->add_option("--engine", o->engine, "Engine: analytic")->check(CLI::IsMember({"analytic"}));
+  cmd->add_option("--engine", o->engine, "Engine: analytic (closed form) or event (SimGrid: contention, overlap, timeline)")
+      ->check(CLI::IsMember({"analytic", "event"}));
+  cmd->add_flag("--exact", o->exact, "Event engine: one flow per algorithm step and no symmetry folding (slower)");
+  cmd->add_option("--trace", o->trace, "Event engine: write the Chrome trace (Perfetto JSON) of the step to FILE");
+  cmd->add_option("--algorithm", o->algorithms,
+                  "Event engine: force a collective algorithm, OP=ALG (all_reduce=tree; ring, tree, hierarchical, "
+                  "pairwise, direct, auto); repeatable");
   cmd->add_flag("--ops", o->ops, "Also list every op of one layer, the embedding, head and step with its time");
   cmd->add_option("-o,--output", o->output, "Write the output to FILE instead of standard output");
   cmd->callback([o] {
     const Scenario sc = load_scenario(o->scenario, o->sets);
     const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
-    const Result r = simulate_analytic(sc, prof);
+    const bool event = o->engine == "event";
+    if (!event && (o->exact || !o->trace.empty() || !o->algorithms.empty()))
+      throw Error("--engine", "--exact, --trace and --algorithm need --engine event");
+    Result r;
+    if (event) {
+      EventOptions eo;
+      eo.exact = o->exact;
+      eo.trace = !o->trace.empty();
+      for (const std::string& a : o->algorithms) {
+        const size_t eq = a.find('=');
+        if (eq == std::string::npos) throw Error("--algorithm", "expected OP=ALG (e.g. all_reduce=tree), got '" + a + "'");
+        eo.algorithms[parse_coll_op(a.substr(0, eq), "--algorithm")] = parse_algorithm(a.substr(eq + 1), "--algorithm");
+      }
+      EventRun run = run_event(sc, prof, eo);
+      if (eo.trace) write_file_atomic(o->trace, run.trace);
+      r = std::move(run.result);
+    } else {
+      r = simulate_analytic(sc, prof);
+    }
     std::string out;
     if (o->json)
       out = to_json(r, sc).dump(2) + "\n";

@@ -2,6 +2,11 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <optional>
+#ifdef AISCALE_HAVE_MPI
+#include <mpi.h>
+#endif
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -19,6 +24,20 @@ extern int g_exit_code;
 namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
+
+// Launched by mpirun with more than one rank? (OpenMPI and MPICH/PMI set these before main.)
+int env_int(const char* a, const char* b) {
+  const char* v = std::getenv(a);
+  if (!v) v = std::getenv(b);
+  return v ? std::atoi(v) : 0;
+}
+
+#ifdef AISCALE_HAVE_MPI
+struct MpiSession {
+  MpiSession() { MPI_Init(nullptr, nullptr); }
+  ~MpiSession() { MPI_Finalize(); }
+};
+#endif
 }  // namespace
 
 void add_sweep_command(CLI::App& app) {
@@ -41,6 +60,15 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_flag("--resume", o->resume, "Keep rows already in the output and compute only the missing ones");
   cmd->add_option("--engine", o->engine, "Engine: analytic")->check(CLI::IsMember({"analytic"}));
   cmd->callback([o] {
+    const bool distributed = env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") > 1;
+    // Only rank 0 speaks; the other ranks fail or finish silently.
+    if (distributed && env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK") != 0) std::freopen("/dev/null", "w", stderr);
+#ifdef AISCALE_HAVE_MPI
+    std::optional<MpiSession> mpi;
+    if (distributed) mpi.emplace();
+#else
+    if (distributed) throw Error("mpirun", "this aiscale was built without MPI; install libopenmpi-dev and rebuild");
+#endif
     nlohmann::json base = o->base ? read_json_file(*o->base) : default_scenario_json();
     apply_overrides(base, o->sets);
     std::string dir = o->base ? std::filesystem::path(*o->base).parent_path().string() : ".";
@@ -55,7 +83,8 @@ void add_sweep_command(CLI::App& app) {
     opt.stop = &g_stop;
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    const SweepStats st = run_sweep(spec, opt);
+    const SweepStats st = distributed ? run_sweep_mpi(spec, opt) : run_sweep(spec, opt);
+    if (distributed && env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK") != 0) return;
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     std::fprintf(stderr, "aiscale sweep: %zu rows (%zu computed, %zu kept from before, %zu invalid, %zu out of memory) "

@@ -13,6 +13,7 @@ PACKAGES=(
   libbenchmark-dev        # micro-benchmarks
   qt6-base-dev qt6-charts-dev libgl-dev  # GUI and plots
   xvfb xauth              # GUI screenshots in a virtual display
+  libopenmpi-dev openmpi-bin  # distributed sweeps (mpirun aiscale sweep) and multi-node NCCL calibration
 )
 
 missing=()

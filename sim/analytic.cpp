@@ -7,6 +7,8 @@
 
 #include "models/compute.hpp"
 #include "models/flops.hpp"
+#include "sim/op_time.hpp"
+#include "sim/pipeline_order.hpp"
 
 namespace aiscale {
 
@@ -22,25 +24,7 @@ class OpTimer {
  public:
   OpTimer(const ComputeModel& cm, const CollectiveModel& coll, const Placements& g) : cm_(cm), coll_(coll), g_(g) {}
 
-  double time(const Op& o) const {
-    switch (o.kind) {
-      case OpKind::gemm: return cm_.gemm_time(o.m, o.n, o.k, o.batch);
-      case OpKind::attention: return cm_.flash_attention_time(o.flops, o.phase == Phase::backward);
-      case OpKind::memory: return cm_.memory_time(o.bytes);
-      case OpKind::collective: return coll_.time(o.coll, o.bytes, placement(o.group));
-    }
-    return 0;
-  }
-
-  const GroupPlacement& placement(Group g) const {
-    switch (g) {
-      case Group::tp: return g_.tp;
-      case Group::cp: return g_.cp;
-      case Group::dp: return g_.dp;
-      case Group::pp: return g_.pp;
-    }
-    return g_.tp;
-  }
+  double time(const Op& o) const { return op_time(o, cm_, coll_, g_); }
 
   // Sums a list of ops; overlapped collectives hide under the list's compute, the rest add up.
   ListCost cost(const std::vector<Op>& ops) const {
@@ -97,39 +81,8 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   std::vector<double> fend(n, -1.0), bend(n, -1.0);
   auto idx = [&](int st, int c, int mb) { return (size_t(st) * v + c) * m + mb; };
 
-  // Execution order on every stage, as in Megatron-LM's schedules: micro-batches go through the chunks in groups
-  // of pp; forward warm-up, then one-forward-one-backward, then the backward cool-down.
-  struct Task {
-    bool bwd;
-    int chunk, mb;
-  };
-  std::vector<std::pair<int, int>> fwd_seq, bwd_seq;  // (chunk, micro-batch)
-  for (int g0 = 0; g0 < m; g0 += pp) {
-    const int gs = std::min(pp, m - g0);
-    for (int c = 0; c < v; ++c)
-      for (int i = 0; i < gs; ++i) {
-        fwd_seq.push_back({c, g0 + i});
-        bwd_seq.push_back({v - 1 - c, g0 + i});
-      }
-  }
+  const std::vector<std::vector<PipelineTask>> order = pipeline_order(pp, v, m, schedule);
   const int total = m * v;
-  std::vector<std::vector<Task>> order(pp);
-  for (int st = 0; st < pp; ++st) {
-    int warm = total;
-    if (schedule == Schedule::one_f_one_b) warm = std::min(pp - st - 1, total);
-    if (schedule == Schedule::interleaved) warm = std::min((pp - st - 1) * 2 + (v - 1) * pp, total);
-    auto& o = order[st];
-    o.reserve(2 * total);
-    int f = 0, b = 0;
-    for (; f < warm; ++f) o.push_back({false, fwd_seq[f].first, fwd_seq[f].second});
-    while (f < total) {
-      o.push_back({false, fwd_seq[f].first, fwd_seq[f].second});
-      ++f;
-      o.push_back({true, bwd_seq[b].first, bwd_seq[b].second});
-      ++b;
-    }
-    for (; b < total; ++b) o.push_back({true, bwd_seq[b].first, bwd_seq[b].second});
-  }
 
   std::vector<size_t> cursor(pp, 0);
   std::vector<double> free_at(pp, 0.0);
@@ -139,7 +92,7 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
     bool progress = false;
     for (int st = 0; st < pp; ++st) {
       while (cursor[st] < order[st].size()) {
-        const Task& tk = order[st][cursor[st]];
+        const PipelineTask& tk = order[st][cursor[st]];
         double ready = 0;
         if (!tk.bwd) {
           if (st > 0) {
@@ -296,26 +249,7 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
     }
   }
 
-  const TrainingSpec& tr = sc.training;
-  r.step_time_s = step;
-  r.tokens_per_step = double(tr.global_batch) * tr.seq_len;
-  r.tokens_per_s = r.tokens_per_step / step;
-  r.model_flops_per_step = w.model_flops;
-  r.hardware_flops_per_step = w.hardware_flops;
-  r.model_tflops_per_gpu = w.model_flops / step / r.gpus / 1e12;
-  r.hardware_tflops_per_gpu = w.hardware_flops / step / r.gpus / 1e12;
-  const double peak = sc.cluster.gpu.peak(tr.precision).value;
-  r.mfu = w.model_flops / step / r.gpus / peak;
-  r.hfu = w.hardware_flops / step / r.gpus / peak;
-  r.memory = memory_per_gpu(sc.model, p, sc.cluster.gpu, tr.precision, tr.global_batch, tr.seq_len,
-                            tr.flash_attention);
-  r.training = training_totals(step, r.tokens_per_step, tr.tokens, r.gpus, sc.cost.gpu_hour.value,
-                               sc.cluster.gpu.tdp.value, sc.cost.pue);
-  r.warnings = sc.warnings;
-  if (!r.memory.fits)
-    r.warnings.push_back("memory: pipeline stage " + std::to_string(r.memory.stage) + " needs " +
-                         format_bytes(r.memory.peak) + " per GPU but " + sc.cluster.gpu.name + " has " +
-                         format_bytes(r.memory.capacity) + "; raise tp/pp, ZeRO or recompute");
+  complete_result(r, sc, step, w.model_flops, w.hardware_flops);
   return r;
 }
 

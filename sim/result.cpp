@@ -15,6 +15,29 @@ std::string f(const char* fmt, double v) {
 }
 }  // namespace
 
+void complete_result(Result& r, const Scenario& sc, double step, double model_flops, double hardware_flops) {
+  const TrainingSpec& tr = sc.training;
+  r.step_time_s = step;
+  r.tokens_per_step = double(tr.global_batch) * tr.seq_len;
+  r.tokens_per_s = r.tokens_per_step / step;
+  r.model_flops_per_step = model_flops;
+  r.hardware_flops_per_step = hardware_flops;
+  r.model_tflops_per_gpu = model_flops / step / r.gpus / 1e12;
+  r.hardware_tflops_per_gpu = hardware_flops / step / r.gpus / 1e12;
+  const double peak = sc.cluster.gpu.peak(tr.precision).value;
+  r.mfu = model_flops / step / r.gpus / peak;
+  r.hfu = hardware_flops / step / r.gpus / peak;
+  r.memory = memory_per_gpu(sc.model, sc.plan, sc.cluster.gpu, tr.precision, tr.global_batch, tr.seq_len,
+                            tr.flash_attention);
+  r.training = training_totals(step, r.tokens_per_step, tr.tokens, r.gpus, sc.cost.gpu_hour.value,
+                               sc.cluster.gpu.tdp.value, sc.cost.pue);
+  r.warnings = sc.warnings;
+  if (!r.memory.fits)
+    r.warnings.push_back("memory: pipeline stage " + std::to_string(r.memory.stage) + " needs " +
+                         format_bytes(r.memory.peak) + " per GPU but " + sc.cluster.gpu.name + " has " +
+                         format_bytes(r.memory.capacity) + "; raise tp/pp, ZeRO or recompute");
+}
+
 nlohmann::json to_json(const Result& r, const Scenario& sc) {
   nlohmann::json j;
   j["schema"] = kResultSchema;
@@ -50,6 +73,15 @@ nlohmann::json to_json(const Result& r, const Scenario& sc) {
   j["cost_usd"] = r.training.cost_usd;
   j["energy_mwh"] = r.training.energy_mwh;
   j["warnings"] = r.warnings;
+  if (r.links) {
+    nlohmann::json tiers = nlohmann::json::array(), busiest = nlohmann::json::array();
+    for (const auto& t : r.links->tiers)
+      tiers.push_back({{"tier", t.tier}, {"links", t.links}, {"bytes", t.bytes},
+                       {"mean_utilisation", t.mean_utilisation}, {"max_utilisation", t.max_utilisation}});
+    for (const auto& l : r.links->busiest)
+      busiest.push_back({{"link", l.name}, {"tier", l.tier}, {"bytes", l.bytes}, {"utilisation", l.utilisation}});
+    j["links"] = {{"tiers", tiers}, {"busiest", busiest}};
+  }
   return j;
 }
 
@@ -126,6 +158,17 @@ std::string to_report(const Result& r, const Scenario& sc) {
     if (sc.cost.gpu_hour.value > 0) o << "    cost $" << f("%.0f", r.training.cost_usd) << "\n";
     o << "    energy " << f("%.1f", r.training.energy_mwh) << " MWh (GPUs at TDP"
       << (sc.cost.pue > 1 ? f(", PUE %.2f", sc.cost.pue) : std::string("")) << ")\n";
+  }
+  if (r.links) {
+    o << "\n  link utilisation (share of the step each link was busy)\n";
+    for (const auto& t : r.links->tiers)
+      o << "    " << t.tier << std::string(t.tier.size() < 18 ? 18 - t.tier.size() : 1, ' ') << t.links
+        << " links, " << format_bytes(t.bytes) << ", mean " << f("%.1f%%", 100 * t.mean_utilisation) << ", max "
+        << f("%.1f%%", 100 * t.max_utilisation) << "\n";
+    if (!r.links->busiest.empty()) o << "  busiest links\n";
+    for (const auto& l : r.links->busiest)
+      o << "    " << l.name << " (" << l.tier << ")  " << format_bytes(l.bytes) << ", "
+        << f("%.1f%%", 100 * l.utilisation) << "\n";
   }
   for (const auto& w : r.warnings) o << "  warning: " << w << "\n";
   return o.str();

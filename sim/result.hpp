@@ -1,5 +1,6 @@
 #pragma once
 // The Result of simulating one scenario (schema aiscale/result/v1) and its renderings: report, JSON, CSV.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,28 @@ struct Breakdown {
   double optimizer = 0;
 };
 
+// Traffic one link tier carried in the event engine's step (utilisation = busy share of the step time).
+struct LinkTierUse {
+  std::string tier;  // topology LinkTier name: nvlink, pcie, access, leaf-spine, ...
+  int links = 0;     // directed links of the tier
+  double bytes = 0;  // payload bytes carried
+  double mean_utilisation = 0, max_utilisation = 0;
+};
+
+// One directed link and its load.
+struct LinkUse {
+  std::string name;  // "<bundle>:up" or ":down" (up = from the lower-numbered vertex)
+  std::string tier;
+  double bytes = 0;
+  double utilisation = 0;
+};
+
+// Per-tier link utilisation and the busiest links; only the event engine fills it.
+struct LinkSummary {
+  std::vector<LinkTierUse> tiers;
+  std::vector<LinkUse> busiest;
+};
+
 struct Result {
   std::string scenario;
   std::string engine = "analytic";
@@ -36,7 +59,12 @@ struct Result {
   int critical_stage = 0;
   int microbatches = 0;
   std::vector<std::string> warnings;
+  std::optional<LinkSummary> links;  // event engine only
 };
+
+// Fills the figures that follow from the step time: throughput, TFLOP/s, MFU/HFU, memory, training totals and
+// warnings (both engines).
+void complete_result(Result& r, const Scenario& sc, double step_time_s, double model_flops, double hardware_flops);
 
 nlohmann::json to_json(const Result& r, const Scenario& sc);
 std::string to_csv_header();

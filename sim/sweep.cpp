@@ -322,37 +322,70 @@ void write_all(int fd, const std::string& s, const std::string& path) {
 
 }  // namespace
 
+SweepOutput::SweepOutput(const SweepSpec& spec, const std::string& path, bool resume)
+    : path_(path), fmt_(format_for(path)) {
+  const std::string header = fmt_ == RowFormat::csv ? csv_header(spec) : "";
+  std::set<size_t> done;
+  const bool exists = ::access(path.c_str(), F_OK) == 0;
+  if (resume && exists) {
+    size_t keep = 0;
+    done = existing_rows(path, fmt_, header, keep);
+    if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) throw Error(path, "cannot truncate");
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND);
+    if (fd_ >= 0 && keep == 0) write_all(fd_, header, path);
+  } else {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (fd_ >= 0) write_all(fd_, header, path);
+  }
+  if (fd_ < 0) throw Error(path, "cannot open for writing (does the directory exist?)");
+  const size_t total = spec.size();
+  for (size_t i = 0; i < total; ++i)
+    if (!done.count(i)) todo_.push_back(i);
+  skipped_ = total - todo_.size();
+  lines_.resize(todo_.size());
+  ready_.assign(todo_.size(), 0);
+}
+
+SweepOutput::~SweepOutput() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void SweepOutput::put(size_t k, std::string line, const std::string& status) {
+  lines_[k] = std::move(line);
+  ready_[k] = 1;
+  invalid_ += status == "invalid";
+  oom_ += status == "oom";
+  std::string chunk;
+  while (written_ < todo_.size() && ready_[written_]) {
+    chunk += lines_[written_];
+    std::string().swap(lines_[written_]);
+    ++written_;
+  }
+  if (!chunk.empty()) write_all(fd_, chunk, path_);
+}
+
+namespace {
+void print_progress(size_t done, size_t skipped, size_t total, size_t todo, double elapsed) {
+  const double rate = done / std::max(elapsed, 1e-9);
+  const int width = 30;
+  const int fill = todo == 0 ? width : int(width * done / todo);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", std::string(fill, '#').c_str(),
+               std::string(width - fill, '.').c_str(), done + skipped, total, rate,
+               rate > 0 ? (todo - done) / rate : 0.0);
+}
+}  // namespace
+
 SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  const RowFormat fmt = format_for(opt.output);
-  const std::string header = fmt == RowFormat::csv ? csv_header(spec) : "";
+  SweepOutput out(spec, opt.output, opt.resume);
+  const std::vector<size_t>& todo = out.todo();
   SweepStats st;
   st.total = spec.size();
+  st.skipped = out.skipped();
 
-  std::set<size_t> done;
-  const bool exists = ::access(opt.output.c_str(), F_OK) == 0;
-  int fd = -1;
-  if (opt.resume && exists) {
-    size_t keep = 0;
-    done = existing_rows(opt.output, fmt, header, keep);
-    if (::truncate(opt.output.c_str(), static_cast<off_t>(keep)) != 0) throw Error(opt.output, "cannot truncate");
-    fd = ::open(opt.output.c_str(), O_WRONLY | O_APPEND);
-    if (fd >= 0 && keep == 0) write_all(fd, header, opt.output);
-  } else {
-    fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
-    if (fd >= 0) write_all(fd, header, opt.output);
-  }
-  if (fd < 0) throw Error(opt.output, "cannot open for writing (does the directory exist?)");
-
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < st.total; ++i)
-    if (!done.count(i)) todo.push_back(i);
-  st.skipped = st.total - todo.size();
-
-  std::vector<std::string> lines(todo.size());
-  std::vector<char> ready(todo.size(), 0);
-  std::vector<char> kinds(todo.size(), 0);
+  // Workers evaluate rows and queue them; this thread writes them in order and draws the progress bar.
+  std::vector<std::pair<size_t, SweepRow>> queue;
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<size_t> next{0};
@@ -361,64 +394,48 @@ SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
     while (!stopped()) {
       const size_t k = next.fetch_add(1);
       if (k >= todo.size()) break;
-      const SweepRow row = evaluate_row(spec, todo[k]);
-      std::string line = format_row(spec, row, fmt);
+      SweepRow row = evaluate_row(spec, todo[k]);
       {
         std::lock_guard<std::mutex> lock(mu);
-        lines[k] = std::move(line);
-        kinds[k] = row.status == "invalid" ? 1 : row.status == "oom" ? 2 : 0;
-        ready[k] = 1;
+        queue.emplace_back(k, std::move(row));
       }
       cv.notify_one();
     }
     cv.notify_one();
   };
-  const int jobs = std::max(1, opt.jobs);
   std::vector<std::thread> threads;
-  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (int j = 0; j < std::max(1, opt.jobs); ++j) threads.emplace_back(worker);
 
-  // Write rows in index order as soon as each and all before it are ready.
-  size_t written = 0;
+  auto drain = [&] {
+    std::vector<std::pair<size_t, SweepRow>> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      batch.swap(queue);
+    }
+    for (auto& [k, row] : batch) out.put(k, format_row(spec, row, out.format()), row.status);
+    return batch.size();
+  };
+  size_t received = 0;
   auto last_print = clock::now();
-  while (written < todo.size()) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return ready[written] || stopped(); });
-    std::string chunk;
-    while (written < todo.size() && ready[written]) {
-      chunk += lines[written];
-      st.invalid += kinds[written] == 1;
-      st.oom += kinds[written] == 2;
-      lines[written].clear();
-      ++written;
+  while (received < todo.size() && !stopped()) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !queue.empty() || stopped(); });
     }
-    lock.unlock();
-    if (!chunk.empty()) write_all(fd, chunk, opt.output);
-    if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || written == todo.size())) {
+    received += drain();
+    if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || received == todo.size())) {
       last_print = clock::now();
-      const double el = std::chrono::duration<double>(clock::now() - t0).count();
-      const double rate = written / std::max(el, 1e-9);
-      const int width = 30;
-      const int fill = todo.empty() ? width : int(width * written / todo.size());
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", std::string(fill, '#').c_str(),
-                   std::string(width - fill, '.').c_str(), written + st.skipped, st.total, rate,
-                   rate > 0 ? (todo.size() - written) / rate : 0.0);
+      print_progress(out.written(), st.skipped, st.total, todo.size(),
+                     std::chrono::duration<double>(clock::now() - t0).count());
     }
-    if (stopped()) break;  // rows finished in order are written; --resume redoes the rest
   }
   for (auto& t : threads) t.join();
-  // Workers may have finished more rows in order while we were stopping.
-  std::string tail;
-  while (written < todo.size() && ready[written]) {
-    tail += lines[written];
-    st.invalid += kinds[written] == 1;
-    st.oom += kinds[written] == 2;
-    ++written;
-  }
-  if (!tail.empty()) write_all(fd, tail, opt.output);
-  ::close(fd);
+  drain();  // rows finished while stopping; only those contiguous from the front reach the file
   if (opt.progress) std::fprintf(stderr, "\n");
-  st.written = written;
-  st.interrupted = written < todo.size();
+  st.written = out.written();
+  st.invalid = out.invalid();
+  st.oom = out.oom();
+  st.interrupted = st.written < todo.size();
   st.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   return st;
 }

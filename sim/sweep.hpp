@@ -65,8 +65,42 @@ struct SweepStats {
   bool interrupted = false;
 };
 
+// The output side of a sweep: opens the file (or, with resume, keeps its whole rows and drops a trailing partial
+// line), knows which rows are still to do, and writes rows strictly in index order as they arrive.
+class SweepOutput {
+ public:
+  SweepOutput(const SweepSpec& spec, const std::string& path, bool resume);
+  ~SweepOutput();
+  SweepOutput(const SweepOutput&) = delete;
+  SweepOutput& operator=(const SweepOutput&) = delete;
+
+  const std::vector<size_t>& todo() const { return todo_; }
+  RowFormat format() const { return fmt_; }
+  // Hands in the formatted line of todo()[k]; every line now contiguous from the front is written at once.
+  void put(size_t k, std::string line, const std::string& status);
+  size_t written() const { return written_; }
+  size_t skipped() const { return skipped_; }
+  size_t invalid() const { return invalid_; }
+  size_t oom() const { return oom_; }
+
+ private:
+  std::string path_;
+  RowFormat fmt_;
+  int fd_ = -1;
+  std::vector<size_t> todo_;
+  std::vector<std::string> lines_;
+  std::vector<char> ready_;
+  size_t written_ = 0, skipped_ = 0, invalid_ = 0, oom_ = 0;
+};
+
 // Runs the sweep into options.output. With resume, rows already present are kept and skipped; a trailing partial
 // line is dropped first. The output file is created only once the grid has been checked.
 SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+// True when this build can distribute sweeps over MPI ranks.
+bool sweep_mpi_available();
+// Distributed sweep for `mpirun -n N aiscale sweep ...`: rank 0 hands out rows one at a time to the other ranks
+// and writes the output; the result is byte-identical to run_sweep. Call between MPI_Init and MPI_Finalize.
+SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& options);
 
 }  // namespace aiscale

@@ -1,0 +1,129 @@
+#include "sim/event_bench.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xbt/log.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <simgrid/s4u.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace aiscale {
+
+namespace {
+
+double raw_run(int n, long flows) {
+  namespace sg4 = simgrid::s4u;
+  xbt_log_control_set("root.thresh:critical");
+  int argc = 1;
+  char name[] = "aiscale";
+  char* argv[] = {name, nullptr};
+  sg4::Engine e(&argc, argv);
+  e.set_config("network/model:CM02");
+  e.set_config("network/TCP-gamma:0");
+  e.set_config("network/crosstraffic:0");
+  auto* zone = sg4::create_star_zone("star");
+  std::vector<sg4::Host*> hosts;
+  for (int i = 0; i < n; ++i) {
+    std::string host("h"), link("l");  // appended, not operator+: GCC 12 warns falsely (-Wrestrict) on "h" + ...
+    host += std::to_string(i);
+    link += std::to_string(i);
+    auto* h = zone->create_host(host, 1e12);
+    auto* l = zone->create_split_duplex_link(link, 25e9)->set_latency(1e-6);
+    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{l, sg4::LinkInRoute::Direction::UP}}, true);
+    hosts.push_back(h);
+  }
+  zone->seal();
+  const long per = flows / n;
+  for (int i = 0; i < n; ++i)
+    sg4::Actor::create("sender", hosts[static_cast<size_t>(i)], [&hosts, i, n, per] {
+      for (long k = 0; k < per; ++k)
+        sg4::Comm::sendto_async(hosts[static_cast<size_t>(i)], hosts[static_cast<size_t>((i + 1 + k) % n)], 1000000)
+            ->wait();
+    });
+  const auto t0 = std::chrono::steady_clock::now();
+  e.run();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+RawFlowBench bench_raw_sendto(int hosts, long flows) {
+  RawFlowBench b;
+  b.hosts = hosts;
+  b.flows = flows / hosts * hosts;
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("bench: cannot create a pipe");
+  std::cout.flush();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const double wall = raw_run(hosts, flows);
+    if (::write(fds[1], &wall, sizeof wall) != sizeof wall) ::_exit(1);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  double wall = 0;
+  const bool ok = ::read(fds[0], &wall, sizeof wall) == sizeof wall;
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!ok) throw std::runtime_error("bench: the raw SimGrid run failed");
+  b.wall_s = wall;
+  b.flows_per_s = wall > 0 ? double(b.flows) / wall : 0;
+  return b;
+}
+
+nlohmann::json scaling_scenario(int gpus) {
+  const int dp = std::max(1, gpus / 32);
+  return {{"schema", "aiscale/scenario/v1"},
+          {"name", "bench-llama3-70b-" + std::to_string(gpus) + "xh100"},
+          {"model", "llama3-70b"},
+          {"cluster",
+           {{"gpu", "h100-sxm"},
+            {"nodes", gpus / 8},
+            {"scale_out", {{"topology", "fat-tree"}, {"nic", "400Gbps"}, {"nics_per_node", 8}, {"switch_radix", 64}}}}},
+          {"parallelism",
+           {{"tp", 8},
+            {"pp", 4},
+            {"dp", dp},
+            {"sequence_parallel", true},
+            {"zero", 1},
+            {"recompute", "selective"},
+            {"micro_batch", 1},
+            {"overlap_grad_reduce", true},
+            {"overlap_param_gather", true}}},
+          {"training", {{"global_batch", 16 * dp}, {"seq_len", 8192}, {"precision", "bf16"}}}};
+}
+
+nlohmann::json llama3_405b_16k_scenario() {
+  nlohmann::json model = {{"layers", 128},       {"hidden", 16384}, {"heads", 128},       {"kv_heads", 8},
+                          {"ffn_hidden", 53248}, {"vocab", 128256}, {"ffn_act", "swiglu"}};
+  return {
+      {"schema", "aiscale/scenario/v1"},
+      {"name", "bench-llama3-405b-16384xh100"},
+      {"model", model},
+      {"cluster",
+       {{"gpu", "h100-sxm"},
+        {"nodes", 2048},
+        {"scale_out",
+         {{"topology", "fat-tree"}, {"tiers", 3}, {"nic", "400Gbps"}, {"nics_per_node", 8}, {"switch_radix", 64}}}}},
+      {"parallelism",
+       {{"tp", 8},
+        {"pp", 16},
+        {"dp", 128},
+        {"sequence_parallel", true},
+        {"zero", 1},
+        {"recompute", "full"},
+        {"micro_batch", 1},
+        {"overlap_grad_reduce", true},
+        {"overlap_param_gather", true},
+        {"tp_comm_overlap", true}}},
+      {"training", {{"global_batch", 2048}, {"seq_len", 8192}, {"precision", "bf16"}}}};
+}
+
+}  // namespace aiscale

@@ -1,0 +1,59 @@
+#pragma once
+// Event engine: the workload IR run on SimGrid. GPUs are hosts, topology links are links with routes from
+// topology/ routing; per pipeline rank an actor runs the compute stream (kernels as Execs timed by the
+// ComputeModel) and communicators run collectives as point-to-point flows that share links by max-min fairness.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "models/calibration_profile.hpp"
+#include "models/scenario.hpp"
+#include "sim/event_collectives.hpp"
+#include "sim/result.hpp"
+
+namespace aiscale {
+
+struct EventOptions {
+  // Exact: every algorithm step is its own set of flows and TP traffic is simulated on every node. Aggregated
+  // (default): a ring is one bandwidth-equivalent flow per neighbour pair, and NVLink-only TP collectives on nodes
+  // whose NVLink carries nothing else replay their calibrated time (symmetry folding: identical nodes carry
+  // identical NVLink traffic).
+  bool exact = false;
+  std::map<CollOp, CollAlgorithm> algorithms;  // forced algorithm per collective; absent: chosen as NCCL does
+  bool trace = false;                          // record the Chrome trace
+  int busiest_links = 10;                      // links listed in the utilisation summary
+};
+
+// Reads the scenario's optional "engine" object:
+//   {"mode": "aggregated" | "exact", "algorithm": {"all_reduce": "auto|ring|tree|hierarchical", ...}}
+// Throws Error with the field path for anything else.
+EventOptions parse_event_options(const nlohmann::json& engine, const std::string& path = "engine");
+
+// What one event-engine run cost.
+struct EventStats {
+  double wall_s = 0;          // whole run: topology, platform, simulation, results
+  double sim_wall_s = 0;      // SimGrid's Engine::run alone
+  double peak_rss_bytes = 0;  // of the process that simulated
+  long transfers = 0;         // point-to-point flows simulated
+  long execs = 0;             // compute activities (Execs)
+  long collectives = 0;       // collectives and sends simulated as flows
+  long folded = 0;            // TP collectives replayed from their calibrated time
+  long actors = 0;
+  long links = 0;
+  long routes = 0;
+  double simulated_s = 0;  // simulated time of the step
+};
+
+struct EventRun {
+  Result result;
+  std::string trace;  // Chrome trace JSON when options.trace, else empty
+  EventStats stats;
+};
+
+// Simulates one training step. SimGrid keeps global state per process, so each run happens in a child process;
+// the caller's process is left untouched. Deterministic: same inputs, same bytes out (trace included).
+EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});
+// The Result of run_event (engine "event").
+Result simulate_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});
+
+}  // namespace aiscale

@@ -1,0 +1,205 @@
+#include "sim/event_platform.hpp"
+
+#include <simgrid/kernel/routing/NetPoint.hpp>
+#include <simgrid/kernel/routing/NetZoneImpl.hpp>
+#include <simgrid/s4u.hpp>
+
+#include "models/error.hpp"
+#include "topology/export.hpp"
+
+namespace aiscale {
+
+namespace {
+
+using topology::LinkTier;
+using topology::Vertex;
+using topology::VertexKind;
+
+std::uint64_t pair_key(std::uint64_t a, std::uint64_t b) { return a < b ? (a << 32) | b : (b << 32) | a; }
+
+// Root zone whose routes come from EventNetwork: no O(GPUs^2) routing table, routes built only for the GPU pairs
+// that exchange data.
+class RouteZone : public simgrid::kernel::routing::NetZoneImpl {
+ public:
+  explicit RouteZone(EventNetwork& net) : NetZoneImpl("aiscale"), net_(net) {}
+
+  void get_local_route(const simgrid::kernel::routing::NetPoint* src, const simgrid::kernel::routing::NetPoint* dst,
+                       simgrid::kernel::routing::Route* into, double* latency) override {
+    const EventRoute& r = net_.route(gpu_of_[src->id()], gpu_of_[dst->id()]);
+    for (int l : r.links) into->link_list_.push_back(impl_[static_cast<size_t>(l)]);
+    if (latency) *latency += r.latency;
+  }
+
+  std::vector<int> gpu_of_;  // netpoint id -> GPU
+  std::vector<simgrid::kernel::resource::StandardLinkImpl*> impl_;
+
+ private:
+  EventNetwork& net_;
+};
+
+}  // namespace
+
+EventNetwork::EventNetwork(const topology::Topology& topo, std::uint64_t seed)
+    : topo_(topo),
+      router_(topo, seed,
+              topo.vertices(VertexKind::Leaf).size() + topo.vertices(VertexKind::Router).size() +
+                  topo.vertices(VertexKind::TorusRouter).size() + 16) {
+  const topology::Graph& g = topo.graph();
+  const int n = gpus();
+  nv_port_.assign(static_cast<size_t>(n), -1);
+  nic_of_.assign(static_cast<size_t>(n), -1);
+  access_of_.assign(static_cast<size_t>(n), -1);
+  std::vector<double> port_bw(static_cast<size_t>(n), 0.0), port_lat(static_cast<size_t>(n), 0.0);
+  for (auto [e, end] = boost::edges(g); e != end; ++e) {
+    const Vertex a = boost::source(*e, g), b = boost::target(*e, g);
+    const topology::LinkProps& lp = g[*e];
+    const int idx = static_cast<int>(edges_.size());
+    edges_.push_back(*e);
+    bundle_of_[pair_key(a, b)] = idx;
+    if (lp.tier == LinkTier::NvLink && (g[a].kind == VertexKind::Gpu || g[b].kind == VertexKind::Gpu)) {
+      const int gpu = g[a].kind == VertexKind::Gpu ? g[a].index : g[b].index;
+      port_bw[static_cast<size_t>(gpu)] += lp.capacity();
+      port_lat[static_cast<size_t>(gpu)] = lp.latency;
+      bundle_link_.push_back(-1);
+      continue;  // merged into the GPU's port
+    }
+    bundle_link_.push_back(static_cast<int>(links_.size()));
+    links_.push_back({idx, -1, true, lp.tier, lp.capacity(), lp.latency});
+    links_.push_back({idx, -1, false, lp.tier, lp.capacity(), lp.latency});
+  }
+  for (int i = 0; i < n; ++i) {
+    if (port_bw[static_cast<size_t>(i)] <= 0) continue;
+    nv_port_[static_cast<size_t>(i)] = static_cast<int>(links_.size());
+    links_.push_back(
+        {-1, i, true, LinkTier::NvLink, port_bw[static_cast<size_t>(i)], port_lat[static_cast<size_t>(i)]});
+    links_.push_back(
+        {-1, i, false, LinkTier::NvLink, port_bw[static_cast<size_t>(i)], port_lat[static_cast<size_t>(i)]});
+  }
+  // A GPU with exactly one NIC whose NIC has exactly one fabric link leaves the node through them; the switch-level
+  // part of its routes is then asked of the Router between fabric switches (same ECMP hash, far fewer BFS roots).
+  for (int i = 0; i < n; ++i) {
+    const Vertex v = topo.gpu(i);
+    int nics = 0;
+    Vertex nic = 0;
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+      const Vertex u = boost::target(*e, g);
+      if (g[u].kind == VertexKind::Nic) ++nics, nic = u;
+    }
+    if (nics != 1) continue;
+    int sw = 0;
+    Vertex acc = 0;
+    for (auto [e, end] = boost::out_edges(nic, g); e != end; ++e) {
+      const Vertex u = boost::target(*e, g);
+      if (g[u].kind != VertexKind::Gpu) ++sw, acc = u;
+    }
+    if (sw != 1) continue;
+    nic_of_[static_cast<size_t>(i)] = static_cast<int>(nic);
+    access_of_[static_cast<size_t>(i)] = static_cast<int>(acc);
+  }
+}
+
+int EventNetwork::directed(Vertex from, Vertex to) const {
+  const auto it = bundle_of_.find(pair_key(from, to));
+  if (it == bundle_of_.end()) throw std::logic_error("event engine: route uses a missing link");
+  return it->second;
+}
+
+const EventRoute& EventNetwork::route(int src, int dst) {
+  const std::uint64_t key =
+      static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(gpus()) + static_cast<std::uint64_t>(dst);
+  auto it = routes_.find(key);
+  if (it != routes_.end()) return *it->second;
+  auto r = std::make_unique<EventRoute>();
+  compute_route(src, dst, *r);
+  return *routes_.emplace(key, std::move(r)).first->second;
+}
+
+void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
+  const topology::Graph& g = topo_.graph();
+  const Vertex vs = topo_.gpu(src), vd = topo_.gpu(dst);
+  const std::uint64_t flow =
+      static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(gpus()) + static_cast<std::uint64_t>(dst);
+  auto add = [&](int link) {
+    out.links.push_back(link);
+    out.latency += links_[static_cast<size_t>(link)].latency;
+  };
+  // Same NVLink domain: out of the source port, into the destination port.
+  const int ps = nv_port_[static_cast<size_t>(src)], pd = nv_port_[static_cast<size_t>(dst)];
+  if (ps >= 0 && pd >= 0 && g[vs].group == g[vd].group) {
+    add(ps);
+    add(pd + 1);
+    return;
+  }
+  std::vector<Vertex> path;
+  const int as = access_of_[static_cast<size_t>(src)], ad = access_of_[static_cast<size_t>(dst)];
+  if (as >= 0 && ad >= 0) {
+    path = {vs, static_cast<Vertex>(nic_of_[static_cast<size_t>(src)])};
+    if (as != ad) {
+      const topology::Path mid = router_.route(static_cast<Vertex>(as), static_cast<Vertex>(ad), flow);
+      if (mid.vertices.empty())
+        throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
+      path.insert(path.end(), mid.vertices.begin(), mid.vertices.end());
+    } else {
+      path.push_back(static_cast<Vertex>(as));
+    }
+    path.push_back(static_cast<Vertex>(nic_of_[static_cast<size_t>(dst)]));
+    path.push_back(vd);
+  } else {
+    const topology::Path p = router_.route(vs, vd, flow);
+    if (p.vertices.empty())
+      throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
+    path = p.vertices;
+  }
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    const Vertex a = path[i], b = path[i + 1];
+    const topology::LinkProps& lp = g[boost::edge(a, b, g).first];
+    if (lp.tier == LinkTier::NvLink && g[a].kind == VertexKind::Gpu && nv_port_[static_cast<size_t>(g[a].index)] >= 0) {
+      add(nv_port_[static_cast<size_t>(g[a].index)]);
+      continue;
+    }
+    if (lp.tier == LinkTier::NvLink && g[b].kind == VertexKind::Gpu && nv_port_[static_cast<size_t>(g[b].index)] >= 0) {
+      add(nv_port_[static_cast<size_t>(g[b].index)] + 1);
+      continue;
+    }
+    const int first = bundle_link_[static_cast<size_t>(directed(a, b))];
+    if (first < 0) throw std::logic_error("event engine: route crosses a merged NVLink bundle between switches");
+    add(first + (a < b ? 0 : 1));
+  }
+}
+
+std::string EventNetwork::link_name(int link) const {
+  const EventLink& l = links_[static_cast<size_t>(link)];
+  const std::string dir = l.up ? ":up" : ":down";
+  if (l.edge < 0) return "gpu" + std::to_string(l.gpu) + "-nvlink" + dir;
+  return topology::simgrid_link_name(topo_, edges_[static_cast<size_t>(l.edge)]) + dir;
+}
+
+std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, double host_speed) {
+  auto* zone = new RouteZone(net);
+  simgrid::s4u::NetZone* iface = zone->get_iface();
+  std::vector<simgrid::s4u::Host*> hosts;
+  const int n = net.gpus();
+  hosts.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    simgrid::s4u::Host* h = iface->create_host(topology::simgrid_host_name(i), host_speed);
+    h->seal();
+    const unsigned long id = h->get_netpoint()->id();
+    if (zone->gpu_of_.size() <= id) zone->gpu_of_.resize(id + 1, -1);
+    zone->gpu_of_[id] = i;
+    hosts.push_back(h);
+  }
+  const auto& links = net.links();
+  zone->impl_.reserve(links.size());
+  for (size_t i = 0; i < links.size(); ++i) {
+    std::string id("l");  // appended, not operator+: GCC 12 warns falsely (-Wrestrict) on "l" + to_string
+    id += std::to_string(i);
+    simgrid::s4u::Link* l = iface->create_link(id, links[i].capacity);
+    l->set_latency(links[i].latency);
+    l->seal();
+    zone->impl_.push_back(l->get_impl());
+  }
+  iface->seal();
+  return hosts;
+}
+
+}  // namespace aiscale
