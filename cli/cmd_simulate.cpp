@@ -45,8 +45,8 @@ void add_simulate_command(CLI::App& app) {
       throw Error("--engine", "--exact, --trace and --algorithm need --engine event");
     Result r;
     if (event) {
-      EventOptions eo;
-      eo.exact = o->exact;
+      EventOptions eo = parse_event_options(sc.engine);  // the scenario's "engine" section; flags override it
+      eo.exact = eo.exact || o->exact;
       eo.trace = !o->trace.empty();
       for (const std::string& a : o->algorithms) {
         const size_t eq = a.find('=');

@@ -24,7 +24,8 @@ GemmFit fit_gemm(const std::vector<GemmPoint>& points, double peak) {
   for (const auto& p : points) {
     const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
     const double u = f / t, v = 1 / t;  // row of the weighted design matrix; target is 1
-    a11 += u * u, a12 += u * v, a22 += v * v, b1 += u, b2 += v;
+    const double w = p.weight;
+    a11 += w * u * u, a12 += w * u * v, a22 += w * v * v, b1 += w * u, b2 += w * v;
   }
   GemmFit fit;
   fit.points = static_cast<int>(points.size());
@@ -54,8 +55,8 @@ GemmFit fit_gemm_rate(const std::vector<GemmPoint>& points, double peak, double 
   double num = 0, den = 0;
   for (const auto& p : points) {
     const double f = 2 * p.m * p.n * p.k, t = f / (p.tflops * 1e12);
-    num += (f / t) * (1 - overhead_s / t);
-    den += (f / t) * (f / t);
+    num += p.weight * (f / t) * (1 - overhead_s / t);
+    den += p.weight * (f / t) * (f / t);
   }
   GemmFit fit;
   fit.points = static_cast<int>(points.size());
@@ -197,7 +198,7 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
         gp.k = pr.count("k", 1);
         gp.dtype = parse_precision(pr.choice("dtype", "bf16", {"fp32", "tf32", "bf16", "fp16", "fp8"}), "dtype");
         gp.tflops = pr.number("tflops", 1, 1e-6, 1e6);
-        pr.get("source");  // optional provenance of this point
+        gp.source = pr.text("source", "");  // optional provenance of this point
         pr.finish();
         p.gemm_points.push_back(gp);
       }
@@ -264,6 +265,13 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
   std::map<Precision, std::vector<GemmPoint>> by_dtype;
   for (const auto& g : p.gemm_points)
     if (gpu.peak(g.dtype).value > 0) by_dtype[g.dtype].push_back(g);
+  // Two public measurements of the same thing should count equally, whatever number of points each published.
+  for (auto& [d, pts] : by_dtype)
+    for (auto& g : pts) {
+      if (g.source.empty()) continue;
+      const auto same = std::count_if(pts.begin(), pts.end(), [&](const GemmPoint& o) { return o.source == g.source; });
+      g.weight = 1.0 / double(same);
+    }
   const std::vector<GemmPoint>* richest = nullptr;
   Precision richest_dtype = Precision::bf16;
   double shared_overhead = 0;

@@ -17,6 +17,8 @@ struct GemmPoint {
   double m = 0, n = 0, k = 0;
   Precision dtype = Precision::bf16;
   double tflops = 0;  // measured
+  std::string source;  // who measured it; each source counts once in a fit, however many points it gave
+  double weight = 1;   // set when the profile is parsed: 1 / (points of this dtype from the same source)
 };
 
 // t(GEMM) = flops / (efficiency * peak) + overhead: a sustained rate plus a fixed ramp/launch cost.

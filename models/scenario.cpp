@@ -313,6 +313,19 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) 
     cr.finish();
   }
 
+  if (const nlohmann::json* e = r.get("engine")) {
+    ObjectReader er(*e, "engine", diag);
+    er.choice("mode", "aggregated", {"aggregated", "exact"});
+    if (const nlohmann::json* a = er.get("algorithm")) {
+      ObjectReader ar(*a, "engine.algorithm", diag);
+      for (const char* op : {"all_reduce", "all_gather", "reduce_scatter", "all_to_all", "send_recv"})
+        ar.choice(op, "auto", {"auto", "ring", "tree", "hierarchical", "pairwise", "direct"});
+      ar.finish();
+    }
+    er.finish();
+    sc.engine = *e;
+  }
+
   if (const nlohmann::json* v = r.get("validation")) {
     ObjectReader vr(*v, "validation", diag);
     ValidationSpec vs;

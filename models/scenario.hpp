@@ -47,6 +47,9 @@ struct Scenario {
   std::string calibration;  // profile name or path; empty: the GPU's default profile
   std::optional<ValidationSpec> validation;
   uint64_t seed = 1;
+  // Event-engine settings, checked here and interpreted by sim/event_engine:
+  // {"mode": "aggregated"|"exact", "algorithm": {"all_reduce": "ring", ...}}; null when absent.
+  nlohmann::json engine;
   std::vector<std::string> warnings;  // from validation of the plan
   std::string base_dir;               // directory of the scenario file, for relative paths
 };

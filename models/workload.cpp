@@ -170,6 +170,12 @@ Workload build_workload(const Scenario& sc) {
   w.embed_fwd.push_back(mem("embedding", Phase::forward, 2 * e * T * h));
   if (p.tp > 1) w.embed_fwd.push_back(coll("embed_tp", Phase::forward, tp_out, Group::tp, e * T * h, false));
   w.embed_bwd.push_back(mem("embedding", Phase::backward, 3 * e * T * h));
+  // The embedding's weight gradient is a dense [V/t, h] tensor (PyTorch's embedding_dense_backward zero-fills it
+  // and scatters the token gradients in), then accumulated into the gradient buffer like any weight gradient.
+  const double vocab_params = double(md.vocab) / t * h;
+  const double grad_bytes = bytes_per_param(tr.precision).gradients;
+  w.embed_bwd.push_back(mem("embedding_wgrad", Phase::backward, e * vocab_params));
+  w.embed_bwd.push_back(mem("grad_accum", Phase::backward, 2 * grad_bytes * vocab_params));
 
   // ----- final norm, LM head and loss (last stage) -----
   const double vl = md.vocab / t;
@@ -184,6 +190,9 @@ Workload build_workload(const Scenario& sc) {
   if (p.tp > 1) w.head_fwd.push_back(coll("ce_tp", Phase::forward, CollOp::all_reduce, Group::tp, 3 * 4 * T, false));
   w.head_bwd.push_back(mem("cross_entropy", Phase::backward, (12 + e) * T * vl));
   gemm_backward(w.head_bwd, logits);
+  // LM-head weight gradient accumulated per micro-batch (shared with the embedding when tied and pp = 1).
+  if (!md.tied_embeddings || p.pp > 1)
+    w.head_bwd.push_back(mem("grad_accum", Phase::backward, 2 * grad_bytes * vocab_params));
   if (p.tp > 1) w.head_bwd.push_back(coll("head_tp", Phase::backward, tp_out, Group::tp, e * T * h, false));
   w.head_bwd.push_back(mem("final_ln", Phase::backward, 3 * e * T * h * rep));
 

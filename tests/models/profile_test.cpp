@@ -39,7 +39,10 @@ TEST(Profile, FitRecoversKnownCurve) {
   std::vector<GemmPoint> pts;
   for (double n : {512.0, 1024.0, 2048.0, 4096.0}) {
     const double f = 2 * n * n * n, t = f / (0.75 * 100e12) + 8e-6;
-    pts.push_back({n, n, n, Precision::bf16, f / t / 1e12});
+    GemmPoint g;
+    g.m = g.n = g.k = n;
+    g.tflops = f / t / 1e12;
+    pts.push_back(g);
   }
   const GemmFit fit = fit_gemm(pts, 100e12);
   EXPECT_NEAR(fit.efficiency, 0.75, 1e-6);
@@ -52,4 +55,18 @@ TEST(Profile, UnknownProfileAndBadSchema) {
   auto doc = nlohmann::json::parse(shipped_profile_text("h100-sxm"));
   doc["schema"] = "nope";
   EXPECT_THROW(parse_profile(doc, h100, "x"), Error);
+}
+
+TEST(Profile, EachSourceCountsOnceInAFit) {
+  // Two points from one source and one from another: the fit sits halfway between the sources, not 2:1.
+  auto doc = nlohmann::json::parse(shipped_profile_text("h100-sxm"));
+  const GpuSpec& h100 = *find_gpu("h100-sxm");
+  const CalibrationProfile p = parse_profile(doc, h100, "h100-sxm");
+  int weighted = 0;
+  for (const auto& g : p.gemm_points) weighted += g.dtype == Precision::bf16 && !g.source.empty();
+  EXPECT_EQ(weighted, 3);
+  for (auto& pt : doc["gemm"]["points"])
+    if (pt["dtype"] == "bf16") pt.erase("source");
+  const CalibrationProfile unweighted = parse_profile(doc, h100, "h100-sxm");
+  EXPECT_LT(p.gemm_fit(Precision::bf16).efficiency, unweighted.gemm_fit(Precision::bf16).efficiency);
 }
