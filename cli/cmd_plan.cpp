@@ -7,7 +7,7 @@
 #include "cli/common.hpp"
 #include "models/error.hpp"
 #include "sim/plan.hpp"
-#include "sim/svg_plot.hpp"
+#include "models/svg_plot.hpp"
 
 namespace aiscale::cli {
 

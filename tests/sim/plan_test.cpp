@@ -3,7 +3,7 @@
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
 #include "sim/plan.hpp"
-#include "sim/svg_plot.hpp"
+#include "models/svg_plot.hpp"
 
 using namespace aiscale;
 

@@ -17,9 +17,12 @@ struct PlotSpec {
   std::string title, x_label, y_label;
   bool log_x = false, log_y = false;
   std::vector<PlotSeries> series;
+  double width = 820, height = 520;  // pixels
 };
 
 // Renders the chart as a standalone SVG document (deterministic bytes).
 std::string render_svg(const PlotSpec& spec);
+// Several charts stacked vertically in one SVG document.
+std::string render_svg_stack(const std::vector<PlotSpec>& specs);
 
 }  // namespace aiscale

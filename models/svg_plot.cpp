@@ -1,4 +1,4 @@
-#include "sim/svg_plot.hpp"
+#include "models/svg_plot.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@ namespace aiscale {
 
 namespace {
 
-constexpr double W = 820, H = 520, L = 90, R = 190, T = 50, B = 70;  // canvas and margins
+constexpr double L = 90, R = 190, T = 50, B = 70;  // margins around the plot area
 
 std::string num(double v) {
   char buf[32];
@@ -42,8 +42,10 @@ std::string escape(const std::string& s) {
 std::vector<double> ticks(double lo, double hi, bool log) {
   std::vector<double> t;
   if (log) {
+    // 1-2-5 per decade over a few decades; only powers of ten over many, so labels do not collide.
+    const bool wide = std::log10(hi / lo) > 4;
     for (double p = std::pow(10, std::floor(std::log10(lo))); p <= hi * 1.0001; p *= 10)
-      for (double m : {1.0, 2.0, 5.0})
+      for (double m : wide ? std::vector<double>{1.0} : std::vector<double>{1.0, 2.0, 5.0})
         if (p * m >= lo * 0.9999 && p * m <= hi * 1.0001) t.push_back(p * m);
     return t;
   }
@@ -89,14 +91,18 @@ Axis make_axis(const std::vector<PlotSeries>& s, bool x, bool log) {
   return {lo, hi, log};
 }
 
-}  // namespace
+std::string svg_open(double w, double h) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(w) +
+         "\" height=\"" + num(h) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n" +
+         "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+}
 
-std::string render_svg(const PlotSpec& spec) {
+// One chart, drawn with its top edge at `top`.
+std::string render_panel(const PlotSpec& spec, double top) {
+  const double W = spec.width, H = spec.height;
   const Axis ax = make_axis(spec.series, true, spec.log_x), ay = make_axis(spec.series, false, spec.log_y);
   const double x0 = L, x1 = W - R, y0 = H - B, y1 = T;
-  std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  num(W) + "\" height=\"" + num(H) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
-  s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string s = "<g transform=\"translate(0," + num(top) + ")\">\n";
   s += "<text x=\"" + num((x0 + x1) / 2) + "\" y=\"28\" text-anchor=\"middle\" font-size=\"16\">" + escape(spec.title) +
        "</text>\n";
   for (double t : ticks(ax.lo, ax.hi, ax.log)) {
@@ -134,7 +140,25 @@ std::string render_svg(const PlotSpec& spec) {
          "\"/>\n<text x=\"" + num(x1 + 33) + "\" y=\"" + num(ly + 1) + "\">" + escape(ser.name) + "</text>\n";
     ly += 20;
   }
-  return s + "</svg>\n";
+  return s + "</g>\n";
+}
+
+}  // namespace
+
+std::string render_svg(const PlotSpec& spec) {
+  return svg_open(spec.width, spec.height) + render_panel(spec, 0) + "</svg>\n";
+}
+
+std::string render_svg_stack(const std::vector<PlotSpec>& specs) {
+  double w = 0, h = 0;
+  for (const auto& s : specs) w = std::max(w, s.width), h += s.height;
+  std::string out = svg_open(std::max(w, 1.0), std::max(h, 1.0));
+  double top = 0;
+  for (const auto& s : specs) {
+    out += render_panel(s, top);
+    top += s.height;
+  }
+  return out + "</svg>\n";
 }
 
 }  // namespace aiscale
