@@ -1,11 +1,13 @@
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "cli/common.hpp"
 #include "models/error.hpp"
+#include "sim/event_engine.hpp"
 #include "sim/plan.hpp"
 #include "models/svg_plot.hpp"
 
@@ -57,7 +59,7 @@ void add_plan_command(CLI::App& app) {
     std::optional<std::string> base;
     std::vector<std::string> sets;
     std::string gpus, range, objective = "time", deadline, budget, vary = "tp,pp,cp,vpp,micro_batch,zero,recompute";
-    std::string plot, scaling_plot;
+    std::string plot, scaling_plot, verify;
     int top = 10, jobs = 0;
     bool json = false;
   };
@@ -76,6 +78,8 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--plot", o->plot, "Write the Pareto front (time to train vs cost) as SVG");
   cmd->add_option("--scaling-plot", o->scaling_plot, "Write the best time to train per GPU count as SVG");
   cmd->add_flag("--json", o->json, "Print JSON (schema aiscale/plan/v1)");
+  cmd->add_option("--verify", o->verify, "Re-run the top configurations on another engine: event")
+      ->check(CLI::IsMember({"event"}));
   cmd->callback([o] {
     const Scenario base = load_scenario(o->base, o->sets);
     PlanOptions opt;
@@ -93,7 +97,30 @@ void add_plan_command(CLI::App& app) {
         throw Error("--plot", "'" + *f + "' must end in .svg");
     const CalibrationProfile prof = load_profile(base.calibration, base.cluster.gpu, base.base_dir);
     const PlanReport rep = run_plan(base, prof, opt);
-    std::cout << (o->json ? to_json(rep, opt).dump(2) + "\n" : plan_table(rep, opt));
+    nlohmann::json j = to_json(rep, opt);
+    std::string text = plan_table(rep, opt);
+    if (!o->verify.empty()) {
+      // The event engine re-times the ranked configurations: contention and overlap the closed form cannot see.
+      const EventOptions eo = parse_event_options(base.engine);
+      text += "\nverified on the event engine:\nrank   gpus  tp  pp    dp  cp vpp  mb   analytic      event    diff\n";
+      j["verify"] = nlohmann::json::array();
+      for (size_t i = 0; i < rep.ranked.size(); ++i) {
+        const Candidate& c = rep.ranked[i];
+        Scenario sc = base;
+        sc.plan = c.plan;
+        sc.cluster.nodes = c.gpus / base.cluster.gpus_per_node;
+        const double ev = simulate_event(sc, prof, eo).step_time_s;
+        const double diff = (ev - c.step_time_s) / c.step_time_s * 100;
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "%4zu %6d %3d %3d %5d %3d %3d %3d %10s %10s %+6.1f%%\n", i + 1, c.gpus, c.plan.tp,
+                      c.plan.pp, c.plan.dp, c.plan.cp, c.plan.vpp, c.plan.micro_batch,
+                      format_time(c.step_time_s).c_str(), format_time(ev).c_str(), diff);
+        text += buf;
+        j["verify"].push_back({{"rank", i + 1}, {"analytic_step_time_s", c.step_time_s}, {"event_step_time_s", ev},
+                               {"diff_pct", diff}});
+      }
+    }
+    std::cout << (o->json ? j.dump(2) + "\n" : text);
     const bool per_step = base.training.tokens <= 0;
     if (!o->plot.empty()) {
       PlotSpec p;

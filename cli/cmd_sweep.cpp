@@ -58,7 +58,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", o->jobs, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_option("-o,--output", o->output, "results.csv or results.jsonl")->required();
   cmd->add_flag("--resume", o->resume, "Keep rows already in the output and compute only the missing ones");
-  cmd->add_option("--engine", o->engine, "Engine: analytic")->check(CLI::IsMember({"analytic"}));
+  cmd->add_option("--engine", o->engine, "Engine: analytic (default) or event (SimGrid, one process per row)")
+      ->check(CLI::IsMember({"analytic", "event"}));
   cmd->callback([o] {
     const bool distributed = env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") > 1;
     // Only rank 0 speaks; the other ranks fail or finish silently.
@@ -74,7 +75,8 @@ void add_sweep_command(CLI::App& app) {
     std::string dir = o->base ? std::filesystem::path(*o->base).parent_path().string() : ".";
     if (dir.empty()) dir = ".";
     format_for(o->output);  // reject a bad output name before any work
-    const SweepSpec spec = make_sweep(base, dir, o->grids, o->zips);
+    SweepSpec spec = make_sweep(base, dir, o->grids, o->zips);
+    spec.event_engine = o->engine == "event";
     SweepOptions opt;
     opt.output = o->output;
     opt.jobs = o->jobs > 0 ? o->jobs : std::max(1u, std::thread::hardware_concurrency());

@@ -16,6 +16,7 @@
 #include "models/calibration_profile.hpp"
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
+#include "sim/event_engine.hpp"
 
 namespace aiscale {
 
@@ -194,7 +195,8 @@ SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
     apply_overrides(doc, spec.overrides(index));
     const Scenario sc = parse_scenario(doc, spec.base_dir);
     row.scenario_name = sc.name;
-    row.result = simulate_analytic(sc, cached_profile(sc));
+    row.result = spec.event_engine ? simulate_event(sc, cached_profile(sc), parse_event_options(sc.engine))
+                                   : simulate_analytic(sc, cached_profile(sc));
     row.status = row.result.memory.fits ? "ok" : "oom";
     if (!row.result.memory.fits)
       for (const auto& w : row.result.warnings)

@@ -23,6 +23,7 @@ struct SweepSpec {
   nlohmann::json base;        // the base scenario document (its own --set already applied)
   std::string base_dir = ".";
   std::vector<SweepAxis> axes;
+  bool event_engine = false;  // evaluate rows with the SimGrid engine instead of the analytic one
   size_t size() const;
   std::vector<std::string> paths() const;                    // every swept path, axis order
   std::vector<std::string> overrides(size_t index) const;    // "path=value" of combination `index`
