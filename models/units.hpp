@@ -54,5 +54,6 @@ std::string unit_example(Dim dim);
 std::string format_bytes(double bytes);          // "80.0 GiB"
 std::string format_bandwidth(double bytes_per_s);  // "300.0 GB/s"
 std::string format_time(double seconds);         // "1.25 ms", "3.4 s", "12.1 days"
+std::string format_count(long long n);           // "65,536"
 
 }  // namespace aiscale

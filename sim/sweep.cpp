@@ -197,6 +197,7 @@ SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
     row.scenario_name = sc.name;
     row.result = spec.event_engine ? simulate_event(sc, cached_profile(sc), parse_event_options(sc.engine))
                                    : simulate_analytic(sc, cached_profile(sc));
+    row.result_json = to_json(row.result, sc);
     row.status = row.result.memory.fits ? "ok" : "oom";
     if (!row.result.memory.fits)
       for (const auto& w : row.result.warnings)
@@ -254,24 +255,7 @@ std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt
   }
   j["status"] = row.status;
   j["reason"] = row.reason;
-  if (has_result) {
-    nlohmann::json r;
-    const Result& res = row.result;
-    r["scenario"] = res.scenario;
-    r["engine"] = res.engine;
-    r["gpus"] = res.gpus;
-    r["step_time_s"] = res.step_time_s;
-    r["tokens_per_s"] = res.tokens_per_s;
-    r["model_tflops_per_gpu"] = res.model_tflops_per_gpu;
-    r["hardware_tflops_per_gpu"] = res.hardware_tflops_per_gpu;
-    r["mfu"] = res.mfu;
-    r["hfu"] = res.hfu;
-    r["memory_gib"] = {{"peak", res.memory.peak / 1073741824.0}, {"fits", res.memory.fits}};
-    r["training"] = {{"time_to_train_days", res.training.days}, {"gpu_hours", res.training.gpu_hours}};
-    r["cost_usd"] = res.training.cost_usd;
-    r["energy_mwh"] = res.training.energy_mwh;
-    j["result"] = r;
-  }
+  if (has_result) j["result"] = row.result_json;
   return j.dump() + "\n";
 }
 

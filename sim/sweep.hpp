@@ -45,6 +45,7 @@ struct SweepRow {
   std::string status;
   std::string reason;
   Result result;
+  nlohmann::json result_json;  // Result v1 (what `aiscale simulate --json` prints), for JSONL output
   std::string scenario_name;
 };
 

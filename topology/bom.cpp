@@ -5,22 +5,12 @@
 #include <cstdio>
 #include <vector>
 
+#include "models/units.hpp"
 #include "topology/scale_up.hpp"
 
 namespace aiscale::topology {
 
 namespace {
-
-std::string count(long long n) {
-  // Thousands separators, built by appending (GCC 12 warns falsely on std::string::insert here).
-  const std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string s = n < 0 ? "-" : "";
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
-}
 
 std::string gbps(double bytes_per_s) {
   char buf[32];
@@ -115,8 +105,8 @@ std::string render_bom(const Topology& topo, const Analysis& a, const std::strin
   const FabricShape& f = topo.fabric();
   std::string out;
   if (!title.empty()) out += "Topology: " + title + "\n";
-  out += "Cluster:  " + count(c.nodes) + " x " + (c.node_type.empty() ? "node" : c.node_type) + " (" +
-         std::to_string(c.gpus_per_node) + " x " + c.gpu.name + ") = " + count(a.gpus) + " GPUs\n";
+  out += "Cluster:  " + format_count(c.nodes) + " x " + (c.node_type.empty() ? "node" : c.node_type) + " (" +
+         std::to_string(c.gpus_per_node) + " x " + c.gpu.name + ") = " + format_count(a.gpus) + " GPUs\n";
   out += "Scale-up: " + c.scale_up.kind + ", " + format_bandwidth(c.scale_up.bandwidth()) + " per GPU per direction\n";
   std::string fabric = f.kind;
   if (f.kind == "fat-tree" || f.kind == "rail-optimized")
@@ -157,18 +147,19 @@ std::string render_bom(const Topology& topo, const Analysis& a, const std::strin
         model = switch_model(d.radix, f.nic_bandwidth);
     }
     if (d.radix > 0) ports = std::to_string(d.max_ports_used) + "/" + std::to_string(d.radix);
-    dev.push_back({kind_label(d.kind), model, count(d.count), ports});
+    dev.push_back({kind_label(d.kind), model, format_count(d.count), ports});
   }
   out += table(dev) + "\n";
 
   std::vector<std::vector<std::string>> links{
       {"Links", "Per link", "Count", "Board", "Copper", "Optical", "Transceivers", "Per GPU"}};
   for (const auto& t : a.tiers)
-    links.push_back({tier_label(t.tier), format_bandwidth(t.link_bandwidth), count(t.links), count(t.board),
-                     count(t.copper), count(t.optical), count(t.transceivers), format_bandwidth(t.per_gpu)});
+    links.push_back({tier_label(t.tier), format_bandwidth(t.link_bandwidth), format_count(t.links),
+                     format_count(t.board), format_count(t.copper), format_count(t.optical),
+                     format_count(t.transceivers), format_bandwidth(t.per_gpu)});
   out += table(links);
-  out += "Cables: " + count(a.cables) +
-         " (copper DAC in the rack, optical beyond it); optical transceivers: " + count(a.transceivers) +
+  out += "Cables: " + format_count(a.cables) +
+         " (copper DAC in the rack, optical beyond it); optical transceivers: " + format_count(a.transceivers) +
          " (one per optical link end)\n\n";
 
   std::vector<std::vector<std::string>> fab{{"Fabric", "Value"}};

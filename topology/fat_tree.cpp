@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "models/error.hpp"
+#include "models/units.hpp"
 
 namespace aiscale::topology {
 
 namespace {
-
-std::string fmt_count(long long n) {
-  // Thousands separators, built by appending (GCC 12 warns falsely on std::string::insert here).
-  const std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string s = n < 0 ? "-" : "";
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
-}
 
 std::string fmt_ratio(double r) {
   char buf[32];
@@ -121,9 +111,9 @@ void build_fat_tree(Topology& topo, bool rail) {
     throw Error("cluster.scale_out.tiers",
                 "a " + std::to_string(tiers) + "-tier " + kind + " of radix-" + std::to_string(k) + " switches at " +
                     fmt_ratio(o1) + " serves at most " +
-                    fmt_count(fat_tree_max_endpoints(k, tiers, o1, o2, rail_nics)) + " NIC ports, but " +
+                    format_count(fat_tree_max_endpoints(k, tiers, o1, o2, rail_nics)) + " NIC ports, but " +
                     std::to_string(c.nodes) + " nodes x " + std::to_string(nics) + " NICs need " +
-                    fmt_count(endpoints) + "; set tiers to 3 (or 0 for automatic)");
+                    format_count(endpoints) + "; set tiers to 3 (or 0 for automatic)");
   } else if (!fits(tiers)) {
     tiers = -1;
   }
@@ -133,9 +123,9 @@ void build_fat_tree(Topology& topo, bool rail) {
     while (need <= 4096 && endpoints > fat_tree_max_endpoints(need, t, o1, o2, rail_nics)) ++need;
     throw Error("cluster.scale_out.switch_radix",
                 "radix " + std::to_string(k) + " is too small for " + std::to_string(c.nodes) + " nodes x " +
-                    std::to_string(nics) + " NICs = " + fmt_count(endpoints) + " NIC ports: a " + std::to_string(t) +
+                    std::to_string(nics) + " NICs = " + format_count(endpoints) + " NIC ports: a " + std::to_string(t) +
                     "-tier " + kind + " fabric at " + fmt_ratio(o1) + " serves at most " +
-                    fmt_count(fat_tree_max_endpoints(k, t, o1, o2, rail_nics)) +
+                    format_count(fat_tree_max_endpoints(k, t, o1, o2, rail_nics)) +
                     " NIC ports (k^3/4 at 3 tiers, Al-Fares et al. 2008); use switch_radix >= " + std::to_string(need) +
                     ", a higher oversubscription, or fewer nodes");
   }
