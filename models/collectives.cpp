@@ -1,6 +1,7 @@
 #include "models/collectives.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace aiscale {
@@ -101,16 +102,16 @@ double CollectiveModel::time(CollOp op, double bytes, const GroupPlacement& g) c
   // Ring over all ranks: every ring hop carries factor*bytes; the slowest hop is the node boundary.
   const double ring_steps = op == CollOp::all_reduce ? 2.0 * (n - 1) : double(n - 1);
   const double ring = net_.latency.value + ring_steps * step + bus_factor(op, n) * bytes / std::min(nv_bw, node_bw);
-  if (r <= 1) return ring;
-  // Hierarchical: reduce-scatter inside the node over NVLink, the 1/r shard across nodes, all-gather back.
+  // NCCL runs all-gather and reduce-scatter as rings only (its Tree algorithm is for all-reduce): every one of
+  // the n-1 steps pays the per-step latency, which dominates at thousands of ranks.
+  if (r <= 1 || op != CollOp::all_reduce) return ring;
+  // All-reduce may instead take NCCL's tree: reduce inside the node over NVLink, a double binary tree across nodes
+  // (2 log2(nodes) latency steps, the node's NICs carrying the 1/r shard of each rank), broadcast back.
   const int nn = g.nodes;
   const double intra = nv_.latency.value + double(r - 1) / r * bytes / nv_bw;
-  double hier = 0;
-  if (op == CollOp::all_reduce)
-    hier = 2 * intra + net_.latency.value + 2.0 * (nn - 1) * step + 2.0 * (nn - 1) / nn * bytes / node_bw;
-  else
-    hier = intra + net_.latency.value + (nn - 1) * step + double(nn - 1) / nn * bytes / node_bw;
-  return std::min(ring, hier);
+  const double tree_steps = 2.0 * std::ceil(std::log2(double(nn)));
+  const double tree = 2 * intra + net_.latency.value + tree_steps * step + 2.0 * (nn - 1) / nn * bytes / node_bw;
+  return std::min(ring, tree);
 }
 
 }  // namespace aiscale
