@@ -81,7 +81,7 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--verify", o->verify, "Re-run the top configurations on another engine: event")
       ->check(CLI::IsMember({"event"}));
   cmd->callback([o] {
-    const Scenario base = load_scenario(o->base, o->sets);
+    const Scenario base = load_scenario(o->base, o->sets, false);  // the planner replaces the plan
     PlanOptions opt;
     opt.gpu_counts = parse_gpu_counts(o->gpus, o->range);
     opt.objective = parse_objective(o->objective);

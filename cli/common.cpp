@@ -9,11 +9,12 @@
 
 namespace aiscale::cli {
 
-Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& sets) {
+Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& sets,
+                       bool check_plan) {
   nlohmann::json doc = path ? read_json_file(*path) : default_scenario_json();
   apply_overrides(doc, sets);
   const std::string base = path ? std::filesystem::path(*path).parent_path().string() : std::string(".");
-  return parse_scenario(doc, base.empty() ? "." : base);
+  return parse_scenario(doc, base.empty() ? "." : base, check_plan);
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

@@ -18,7 +18,9 @@ inline constexpr int kExitCheckFailed = 1;
 inline constexpr int kExitBadInput = 2;
 
 // Loads SCENARIO (a path), or the built-in default when absent, then applies each "path=value" override.
-Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& sets);
+// With check_plan = false an inconsistent parallel plan is accepted (for commands that replace it).
+Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& sets,
+                       bool check_plan = true);
 
 // Writes `content` to `path` atomically (temp file + rename) so a failure never leaves a partial file.
 void write_file_atomic(const std::string& path, const std::string& content);

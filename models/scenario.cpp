@@ -262,7 +262,7 @@ nlohmann::json default_scenario_json() {
   })json");
 }
 
-Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) {
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, bool check_plan) {
   Diagnostics diag;
   Scenario sc;
   sc.base_dir = base_dir;
@@ -352,7 +352,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) 
   if (sc.cluster.gpu.peak(sc.training.precision).value <= 0)
     diag.inconsistent("training.precision", "the catalog has no " + to_string(sc.training.precision) + " peak for " +
                                          sc.cluster.gpu.name + "; use bf16");
-  sc.warnings = validate_plan(sc.plan, sc.model, sc.cluster, sc.training, diag);
+  Diagnostics plan_diag;
+  sc.warnings = validate_plan(sc.plan, sc.model, sc.cluster, sc.training, check_plan ? diag : plan_diag);
   diag.throw_if_any();
   return sc;
 }

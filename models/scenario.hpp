@@ -55,7 +55,8 @@ struct Scenario {
 };
 
 // Parses and validates a scenario JSON document; throws Error/ValidationError with every problem found.
-Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir = ".");
+// With check_plan = false a plan inconsistent with the model or cluster is accepted (the planner replaces it).
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir = ".", bool check_plan = true);
 // Reads a scenario file; a missing file or malformed JSON is an Error naming the file.
 nlohmann::json read_json_file(const std::string& path);
 // Applies "a.b.c=value" overrides (value parsed as JSON when it is valid JSON, else taken as a string).
