@@ -13,10 +13,6 @@ constexpr double T = 1e12;   // TFLOP/s
 constexpr double GB = 1e9;   // bytes (decimal, as datasheets quote bandwidth)
 constexpr double GiB = 1073741824.0;
 
-std::string canonical(std::string s) {
-  for (auto& c : s) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::vector<GpuSpec> make_gpus() {
   std::vector<GpuSpec> g;
@@ -95,8 +91,13 @@ std::vector<NodeType> make_nodes() {
 
 }  // namespace
 
+std::string canonical_name(std::string s) {
+  for (auto& c : s) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 Precision parse_precision(const std::string& s, const std::string& field) {
-  const std::string c = canonical(s);
+  const std::string c = canonical_name(s);
   if (c == "fp32") return Precision::fp32;
   if (c == "tf32") return Precision::tf32;
   if (c == "bf16") return Precision::bf16;
@@ -138,7 +139,7 @@ const std::vector<NodeType>& node_catalog() {
 }
 
 const GpuSpec* find_gpu(const std::string& name) {
-  const std::string c = canonical(name);
+  const std::string c = canonical_name(name);
   for (const auto& g : gpu_catalog())
     if (g.name == c) return &g;
   // Common aliases people type.
@@ -149,7 +150,7 @@ const GpuSpec* find_gpu(const std::string& name) {
 }
 
 const NodeType* find_node(const std::string& name) {
-  const std::string c = canonical(name);
+  const std::string c = canonical_name(name);
   for (const auto& n : node_catalog())
     if (n.name == c) return &n;
   if (c == "hgx-a100") return find_node("dgx-a100");

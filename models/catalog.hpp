@@ -38,6 +38,9 @@ struct NodeType {
   std::string source;
 };
 
+// Lower case with '_' read as '-': the form catalog and preset names are compared in.
+std::string canonical_name(std::string s);
+
 // The built-in catalog; lookups are case-insensitive and accept '_' for '-'.
 const std::vector<GpuSpec>& gpu_catalog();
 const std::vector<NodeType>& node_catalog();

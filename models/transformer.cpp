@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "models/catalog.hpp"
 #include "models/error.hpp"
 
 namespace aiscale {
@@ -146,8 +147,7 @@ const std::vector<TransformerConfig>& model_presets() {
 }
 
 const TransformerConfig* find_model(const std::string& name) {
-  std::string c = name;
-  for (auto& ch : c) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string c = canonical_name(name);
   for (const auto& m : model_presets())
     if (m.name == c) return &m;
   return nullptr;

@@ -1,5 +1,7 @@
 #include "models/workload.hpp"
 
+#include <algorithm>
+
 #include "models/flops.hpp"
 #include "models/memory.hpp"
 
@@ -64,6 +66,8 @@ void gemm_backward(std::vector<Op>& out, const Op& f) {
 }
 
 }  // namespace
+
+double grad_bucket_params(const ParallelPlan& plan) { return std::max(40e6, 1e6 * plan.dp * plan.cp); }
 
 Workload build_workload(const Scenario& sc) {
   const TransformerConfig& md = sc.model;

@@ -52,4 +52,8 @@ struct Workload {
 
 Workload build_workload(const Scenario& sc);
 
+// Parameters per gradient bucket when gradient reduction overlaps backward: Megatron-Core's default
+// DistributedDataParallelConfig.bucket_size, max(40M, 1M x data-parallel size); one NCCL call per bucket.
+double grad_bucket_params(const ParallelPlan& plan);
+
 }  // namespace aiscale

@@ -220,7 +220,17 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
   for (int st = 0; st < p.pp; ++st) {
     const StageStep& ss = w.stage_steps[st];
     double grad = 0, grad_hidden = 0, gather = 0, gather_hidden = 0;
-    for (const Op& o : ss.grad_sync) (o.overlapped ? grad_hidden : grad) += timer.time(o);
+    for (const Op& o : ss.grad_sync) {
+      if (!o.overlapped) {
+        grad += timer.time(o);
+        continue;
+      }
+      // Overlapped reduction goes bucket by bucket, one collective (and one latency) each.
+      const double buckets = std::max(1.0, std::ceil(ss.params / grad_bucket_params(p)));
+      Op one = o;
+      one.bytes = o.bytes / buckets;
+      grad_hidden += buckets * timer.time(one);
+    }
     for (const Op& o : ss.param_sync) (o.overlapped ? gather_hidden : gather) += timer.time(o);
     // Overlapped gradient reduction runs under the last micro-batch's backward; overlapped parameter
     // gathers run under the next step's first forward.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -75,8 +76,9 @@ struct FlowSet {
   std::vector<std::vector<std::tuple<int, int, std::uint64_t>>> phases;  // src GPU, dst GPU, wire bytes
   double alpha = 0;                                                      // fixed latency before the flows
   double calibrated = 0;                                                 // CollectiveModel time
-  std::vector<std::pair<int, double>> payload, wire;                     // bytes per directed link
-  long flows = 0;
+  std::vector<std::pair<int, double>> payload, wire;                     // bytes per directed link, all lanes
+  long flows = 0;                                                        // flows simulated per instance
+  long replicated = 0;  // flows of the lanes folded onto lane 0 (rail folding), per instance
 };
 
 struct Signature {
@@ -167,6 +169,11 @@ class Sim {
     const bool others_off_node = (p_.dp * p_.cp <= 1 || g.dp.ranks_per_node == 1) &&
                                  (p_.cp <= 1 || g.cp.ranks_per_node == 1) && (p_.pp <= 1 || g.pp.ranks_per_node == 1);
     fold_tp_ = !opt.exact && p_.tp > 1 && g.tp.nodes == 1 && others_off_node;
+    // Rail folding: the tp lanes of a data- or context-parallel communicator run the same collective on disjoint
+    // GPUs; where their flows also share no link (checked per collective in flowset: one NIC per GPU, and ECMP or
+    // rails keeping the lanes apart in the fabric) lane 0 stands for all of them and lanes 1.. are not simulated;
+    // their bytes still load their links in the utilisation summary. Exact mode keeps every lane.
+    fold_rails_ = !opt.exact && p_.tp > 1;
   }
 
   void setup();
@@ -214,6 +221,7 @@ class Sim {
   double speed_;
   AlgorithmCosts costs_;
   bool fold_tp_ = false;
+  bool fold_rails_ = false;
 
   std::vector<Signature> sigs_;
   std::map<std::tuple<int, double, int>, int> sig_index_;
@@ -228,7 +236,7 @@ class Sim {
   double grad_bytes_per_param_ = 0;
 
   std::vector<double> link_payload_, link_wire_;
-  long transfers_ = 0, execs_ = 0, collectives_ = 0, actors_ = 0;
+  long transfers_ = 0, replicated_ = 0, execs_ = 0, collectives_ = 0, actors_ = 0;
   struct CollTrace {
     const Communicator* cm;
     double t0, t1;
@@ -349,7 +357,7 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
   const double layer_params = double(sc_.model.layer_params()) / p_.tp;
   const double extra = std::max(0.0, ss.params - p_.vpp * L * layer_params);
   const bool first_chunk = s == 0 && c == 0, last_chunk = s == p_.pp - 1 && c == p_.vpp - 1;
-  const double bucket_params = std::max(40e6, 1e6 * p_.dp * p_.cp);
+  const double bucket_params = grad_bucket_params(p_);
   double filled = 0;
   auto fill = [&](double params, bool final) {
     if (!buckets) return;
@@ -508,6 +516,8 @@ const FlowSet& Sim::flowset(Communicator& cm, int sig, int target) {
   const Signature& sg = sigs_[static_cast<size_t>(sig)];
   const GroupPlacement& place = placement_of(w_.groups, sg.group);
   std::vector<FlowPhase> phases;
+  std::vector<std::vector<int>> lane_of;  // per phase and flow: its lane
+  std::vector<size_t> simulated;          // per phase: how many leading flows are simulated (SIZE_MAX: all)
   if (cm.kind == CommKind::p2p) {
     const Worker& a = workers_[static_cast<size_t>(cm.owner)];
     const Worker& b = workers_[static_cast<size_t>(target)];
@@ -522,7 +532,14 @@ const FlowSet& Sim::flowset(Communicator& cm, int sig, int target) {
       const auto ph = decompose(
           sg.op, alg, lane, sg.bytes, [gpn](int g) { return g / gpn; }, opt_.exact);
       if (phases.size() < ph.size()) phases.resize(ph.size());
-      for (size_t i = 0; i < ph.size(); ++i) phases[i].insert(phases[i].end(), ph[i].begin(), ph[i].end());
+      if (lane_of.size() < ph.size()) lane_of.resize(ph.size());
+      for (size_t i = 0; i < ph.size(); ++i) {
+        phases[i].insert(phases[i].end(), ph[i].begin(), ph[i].end());
+        lane_of[i].insert(lane_of[i].end(), ph[i].size(), static_cast<int>(&lane - cm.lanes.data()));
+      }
+      // Lane 0 leads every phase: under rail folding its flows are the ones simulated.
+      if (fold_rails_ && cm.kind != CommKind::tp && &lane == &cm.lanes[0])
+        for (const auto& f : ph) simulated.push_back(f.size());
     }
   }
   // Time of the flows on a non-blocking fabric (each flow limited by its most shared endpoint link -- NVLink port,
@@ -558,16 +575,38 @@ const FlowSet& Sim::flowset(Communicator& cm, int sig, int target) {
   fs.alpha = std::max(0.0, alpha_cal - lat);
   const double k = ideal > 0 ? std::max(0.0, (fs.calibrated - fs.alpha - lat) / ideal) : 1.0;
   std::map<int, std::pair<double, double>> per_link;
-  for (const auto& ph : phases) {
+  // Folding must not hide contention: it holds only where no link carries flows of two lanes in one phase (ECMP
+  // may put two lanes on one fabric link even on a non-blocking fat-tree).
+  if (!simulated.empty()) {
+    std::unordered_map<int, int> lane_on;  // link -> lane of the first flow on it
+    for (size_t p = 0; p < phases.size() && !simulated.empty(); ++p) {
+      lane_on.clear();
+      for (size_t i = 0; i < phases[p].size() && !simulated.empty(); ++i)
+        for (int l : net_.route(phases[p][i].src, phases[p][i].dst).links) {
+          const auto [it, fresh] = lane_on.try_emplace(l, lane_of[p][i]);
+          if (!fresh && it->second != lane_of[p][i]) {
+            simulated.clear();
+            break;
+          }
+        }
+    }
+  }
+  for (size_t p = 0; p < phases.size(); ++p) {
     fs.phases.emplace_back();
-    for (const auto& f : ph) {
+    const size_t keep = p < simulated.size() ? simulated[p] : SIZE_MAX;
+    for (size_t i = 0; i < phases[p].size(); ++i) {
+      const FlowSpec& f = phases[p][i];
       const auto wire = static_cast<std::uint64_t>(std::max(1.0, std::round(f.bytes * k)));
-      fs.phases.back().emplace_back(f.src, f.dst, wire);
       for (int l : net_.route(f.src, f.dst).links) {
         per_link[l].first += f.bytes;
         per_link[l].second += double(wire);
       }
-      ++fs.flows;
+      if (i < keep) {
+        fs.phases.back().emplace_back(f.src, f.dst, wire);
+        ++fs.flows;
+      } else {
+        ++fs.replicated;
+      }
     }
   }
   for (const auto& [l, b] : per_link) {
@@ -594,6 +633,7 @@ void Sim::driver_main(Communicator& cm) {
       sg4::Comm::wait_all(comms);
     }
     transfers_ += fs.flows;
+    replicated_ += fs.replicated;
     ++collectives_;
     for (const auto& [l, b] : fs.payload) link_payload_[static_cast<size_t>(l)] += b;
     for (const auto& [l, b] : fs.wire) link_wire_[static_cast<size_t>(l)] += b;
@@ -779,6 +819,7 @@ void Sim::collect(Result& r, EventStats& st, TraceWriter* trace) {
   r.links = ls;
 
   st.transfers = transfers_;
+  st.replicated = replicated_;
   st.execs = execs_;
   st.collectives = collectives_;
   st.actors = actors_;
@@ -869,8 +910,8 @@ nlohmann::json pack(const EventRun& r) {
   j["tiers"] = tiers;
   j["busiest"] = busiest;
   const EventStats& s = r.stats;
-  j["stats"] = {s.wall_s, s.sim_wall_s, s.peak_rss_bytes, s.transfers, s.execs,      s.collectives,
-                s.folded, s.actors,     s.links,          s.routes,    s.simulated_s};
+  j["stats"] = {s.wall_s, s.sim_wall_s, s.peak_rss_bytes, s.transfers, s.execs,       s.collectives,
+                s.folded, s.actors,     s.links,          s.routes,    s.simulated_s, s.replicated};
   return j;
 }
 
@@ -890,7 +931,7 @@ void unpack(const nlohmann::json& j, EventRun& r) {
   EventStats& st = r.stats;
   st.wall_s = s[0], st.sim_wall_s = s[1], st.peak_rss_bytes = s[2], st.transfers = s[3], st.execs = s[4];
   st.collectives = s[5], st.folded = s[6], st.actors = s[7], st.links = s[8], st.routes = s[9];
-  st.simulated_s = s[10];
+  st.simulated_s = s[10], st.replicated = s[11];
 }
 
 void write_all(int fd, const std::string& data) {

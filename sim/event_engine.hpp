@@ -17,7 +17,8 @@ struct EventOptions {
   // Exact: every algorithm step is its own set of flows and TP traffic is simulated on every node. Aggregated
   // (default): a ring is one bandwidth-equivalent flow per neighbour pair, and NVLink-only TP collectives on nodes
   // whose NVLink carries nothing else replay their calibrated time (symmetry folding: identical nodes carry
-  // identical NVLink traffic).
+  // identical NVLink traffic), and with one NIC per GPU on a non-blocking fat-tree only lane 0 of the tp parallel
+  // data- and context-parallel rings is simulated (rail folding: the lanes run on disjoint GPUs and NICs).
   bool exact = false;
   std::map<CollOp, CollAlgorithm> algorithms;  // forced algorithm per collective; absent: chosen as NCCL does
   bool trace = false;                          // record the Chrome trace
@@ -35,6 +36,7 @@ struct EventStats {
   double sim_wall_s = 0;      // SimGrid's Engine::run alone
   double peak_rss_bytes = 0;  // of the process that simulated
   long transfers = 0;         // point-to-point flows simulated
+  long replicated = 0;        // flows of rail-folded lanes: not simulated, their bytes accounted from lane 0's
   long execs = 0;             // compute activities (Execs)
   long collectives = 0;       // collectives and sends simulated as flows
   long folded = 0;            // TP collectives replayed from their calibrated time

@@ -11,9 +11,7 @@ using namespace aiscale;
 namespace fs = std::filesystem;
 
 // Acceptance: on the validation scenarios (non-blocking fabrics) of up to 1,024 GPUs the event and analytic
-// engines agree within 5% on step time. One documented exception: mcore_h100_16B (TP 4, DP 48 with two ranks
-// per node) overlaps its gradient reduction in 84 buckets, and the event engine charges each bucket's ring
-// latency where the analytic engine charges one; it is held to 7%.
+// engines agree within 5% on step time.
 TEST(EventAgreement, ValidationScenariosUpTo1024Gpus) {
   const fs::path root = fs::path(AISCALE_SOURCE_DIR) / "scenarios/validation";
   std::vector<fs::path> files;
@@ -30,7 +28,7 @@ TEST(EventAgreement, ValidationScenariosUpTo1024Gpus) {
     const double diff = (e - a) / a;
     std::printf("%-28s %5d GPUs  analytic %9.4f s  event %9.4f s  %+6.2f%%\n", sc.name.c_str(), sc.cluster.gpus(), a, e,
                 100 * diff);
-    EXPECT_LE(std::fabs(diff), sc.name == "mcore_h100_16B" ? 0.07 : 0.05) << sc.name;
+    EXPECT_LE(std::fabs(diff), 0.05) << sc.name;
     ++checked;
   }
   EXPECT_GE(checked, 15);
