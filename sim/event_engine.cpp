@@ -284,23 +284,25 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
     run.trace_begin = static_cast<int>(t.trace.size());
   };
   auto folded = [&](const Op& o) { return fold_tp_ && o.group == Group::tp; };
+  // Queues the arrival of this rank at collective `o` and returns it.
+  auto arrive = [&](const Op& o, int layer) -> const Item& {
+    Item a;
+    a.kind = Item::arrive;
+    a.group = o.group;
+    a.sig = signature(o.coll, o.bytes, o.group);
+    a.slot = t.slots++;
+    a.name = o.name;
+    a.layer = layer;
+    t.items.push_back(a);
+    return t.items.back();
+  };
   auto list = [&](const std::vector<Op>& ops, int layer) {
     bool ovl = false;
     for (const Op& o : ops) ovl = ovl || (o.kind == OpKind::collective && o.overlapped && !folded(o));
     if (ovl) flush();
     std::vector<std::pair<int, Group>> waits;
     for (const Op& o : ops)
-      if (o.kind == OpKind::collective && o.overlapped && !folded(o)) {
-        Item a;
-        a.kind = Item::arrive;
-        a.group = o.group;
-        a.sig = signature(o.coll, o.bytes, o.group);
-        a.slot = t.slots++;
-        a.name = o.name;
-        a.layer = layer;
-        t.items.push_back(a);
-        waits.push_back({a.slot, o.group});
-      }
+      if (o.kind == OpKind::collective && o.overlapped && !folded(o)) waits.push_back({arrive(o, layer).slot, o.group});
     const double list_start = run.dur;
     double compute = 0, hidden = 0;
     for (const Op& o : ops) {
@@ -325,15 +327,7 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
       }
       if (o.overlapped) continue;  // arrived at the list start
       flush();
-      Item a;
-      a.kind = Item::arrive;
-      a.group = o.group;
-      a.sig = signature(o.coll, o.bytes, o.group);
-      a.slot = t.slots++;
-      a.name = o.name;
-      a.layer = layer;
-      t.items.push_back(a);
-      Item wt = a;
+      Item wt = arrive(o, layer);
       wt.kind = Item::wait;
       t.items.push_back(wt);
     }
