@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/event_platform.hpp"
+
 namespace aiscale {
 
 namespace {
@@ -22,9 +24,7 @@ double raw_run(int n, long flows) {
   char name[] = "aiscale";
   char* argv[] = {name, nullptr};
   sg4::Engine e(&argc, argv);
-  e.set_config("network/model:CM02");
-  e.set_config("network/TCP-gamma:0");
-  e.set_config("network/crosstraffic:0");
+  configure_network_model(e);  // the same model as the engine, so the rates compare
   auto* zone = sg4::create_star_zone("star");
   std::vector<sg4::Host*> hosts;
   for (int i = 0; i < n; ++i) {

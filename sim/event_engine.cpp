@@ -861,15 +861,7 @@ EventRun run_here(const Scenario& sc, const CalibrationProfile& profile, const E
   char name[] = "aiscale";
   char* argv[] = {name, nullptr};
   sg4::Engine engine(&argc, argv);
-  // Network model: CM02 is max-min bandwidth sharing with the link latencies as given; SimGrid's default (LV08)
-  // scales latency by 13.01 and bandwidth by 0.97 for TCP, and its TCP window (gamma) would cap a flow at
-  // gamma / (2 x latency), far below NVLink rates. Cross-traffic (ACKs on the reverse path) is a TCP effect too.
-  engine.set_config("network/model:CM02");
-  engine.set_config("network/latency-factor:1");
-  engine.set_config("network/bandwidth-factor:1");
-  engine.set_config("network/weight-S:0");
-  engine.set_config("network/TCP-gamma:0");
-  engine.set_config("network/crosstraffic:0");
+  configure_network_model(engine);
   engine.set_config("contexts/stack-size:256");  // KiB; rank actors are shallow, and there can be thousands
   const double speed = sc.cluster.gpu.peak_bf16() > 0 ? sc.cluster.gpu.peak_bf16() : 1e12;
   std::vector<sg4::Host*> hosts = create_simgrid_platform(net, speed);

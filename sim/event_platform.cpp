@@ -202,4 +202,16 @@ std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, doub
   return hosts;
 }
 
+void configure_network_model(simgrid::s4u::Engine& engine) {
+  // CM02 is max-min bandwidth sharing with the link latencies as given; SimGrid's default (LV08) scales latency by
+  // 13.01 and bandwidth by 0.97 for TCP, and its TCP window (gamma) would cap a flow at gamma / (2 x latency), far
+  // below NVLink rates. Cross-traffic (ACKs on the reverse path) is a TCP effect too.
+  engine.set_config("network/model:CM02");
+  engine.set_config("network/latency-factor:1");
+  engine.set_config("network/bandwidth-factor:1");
+  engine.set_config("network/weight-S:0");
+  engine.set_config("network/TCP-gamma:0");
+  engine.set_config("network/crosstraffic:0");
+}
+
 }  // namespace aiscale

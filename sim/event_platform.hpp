@@ -66,4 +66,9 @@ class EventNetwork {
 // flop/s), one link per EventLink, and a root zone that answers route queries from `net`. Returns the hosts.
 std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, double host_speed);
 
+// Sets the network model every aiscale simulation (and the raw-SimGrid baseline) runs under: CM02 max-min sharing
+// with latencies and bandwidths as given, no TCP corrections (gamma window, cross-traffic, latency/bandwidth
+// factors, weight-S).
+void configure_network_model(simgrid::s4u::Engine& engine);
+
 }  // namespace aiscale
