@@ -16,42 +16,94 @@ BytesPerParam bytes_per_param(Precision p) {
   return {2, 4, 12};
 }
 
-double stage_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, int stage) {
-  const double layers = double(m.layers) / plan.pp;
-  double p = layers * m.layer_params() / plan.tp;
+StageParams layer_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, bool moe_layer) {
+  StageParams p;
+  if (!moe_layer) {
+    p.dense = double(m.dense_layer_params()) / plan.tp;
+    return p;
+  }
+  // Attention, norms, shared experts and router follow the dense TP split; routed experts are spread over ep ranks
+  // and each split over etp ranks.
+  p.dense = double(m.attention_params() + m.norm_params() + m.shared_expert_params() + m.router_params()) / plan.tp;
+  p.expert = double(m.moe.experts) / plan.ep * double(m.expert_params()) / expert_tp(plan);
+  return p;
+}
+
+StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage) {
+  StageParams p;
+  const std::vector<ChunkSpan> spans = chunk_spans(m, plan);
+  const StageParams dense = layer_params_per_gpu(m, plan, false), moe = layer_params_per_gpu(m, plan, true);
+  for (int c = 0; c < plan.vpp; ++c) {
+    const ChunkSpan& sp = spans[static_cast<size_t>(stage * plan.vpp + c)];
+    for (int i = sp.first; i < sp.first + sp.count; ++i) {
+      const StageParams& l = m.is_moe_layer(i) ? moe : dense;
+      p.dense += l.dense;
+      p.expert += l.expert;
+    }
+  }
   // Vocabulary-parallel embedding on the first stage; the LM head (or, when tied, Megatron's copy of the
   // embedding) on the last stage.
-  if (stage == 0) p += double(m.vocab) * m.hidden / plan.tp + double(m.learned_positions) * m.hidden;
+  if (stage == 0) p.dense += double(m.vocab) * m.hidden / plan.tp + double(m.learned_positions) * m.hidden;
   if (stage == plan.pp - 1) {
-    if (!m.tied_embeddings || plan.pp > 1) p += double(m.vocab) * m.hidden / plan.tp;
-    p += m.final_norm_params();
+    if (!m.tied_embeddings || plan.pp > 1) p.dense += double(m.vocab) * m.hidden / plan.tp;
+    p.dense += m.final_norm_params();
   }
   return p;
 }
 
+double stage_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, int stage) {
+  return stage_params(m, plan, stage).total();
+}
+
+double expert_tokens_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, double b, double s) {
+  // Tokens entering the router on this GPU: sequence split by CP, and by TP under sequence parallelism.
+  const double tokens = b * s / plan.cp / (plan.sequence_parallel ? plan.tp : 1);
+  const double load = m.moe.capacity_factor > 0 ? m.moe.capacity_factor : m.moe.imbalance;
+  return tokens * m.moe.top_k * expert_tp(plan) * load;
+}
+
 double layer_activation_bytes(const TransformerConfig& m, const ParallelPlan& plan, double b, double s,
-                              bool flash_attention) {
+                              bool flash_attention, bool moe_layer, Precision precision) {
+  const double seq = s;
   s /= plan.cp;
-  const double h = m.hidden, t = plan.tp, a = m.heads, kv = m.kv_dim(), f = m.ffn_hidden;
+  const double h = m.hidden, t = plan.tp, a = m.heads, f = m.ffn_hidden;
+  const double q = double(m.q_width()), k = double(m.k_width()), v = double(m.v_width());
   const double sp = plan.sequence_parallel ? t : 1.0;
   if (plan.recompute == Recompute::full) return 2 * s * b * h / sp;  // only the layer input is kept
-  // Replicated across TP ranks unless sequence-parallel: norm inputs, QKV and FC1 inputs, two dropout masks.
-  const double replicated = s * b * h * (2 + 2 + 1 + 2 + 2 + 1);
-  // Sharded by TP: Q, K, V, projection input, FFN activation input(s) and FC2 input.
-  const double act_in = m.ffn_act == FfnAct::swiglu ? 2 * f : f;
-  const double sharded = s * b * (2 * h + 4 * kv + 2 * h + 2 * act_in + 2 * f);
+  // Transformer Engine's FP8 recipe saves the FP8 cast of each linear layer's input: 1 byte instead of 2.
+  const double lin = precision == Precision::fp8 ? 1 : 2;
+  // Replicated across TP ranks unless sequence-parallel: two norm inputs, the QKV and FC1 inputs, two dropout masks.
+  const double replicated = s * b * h * (2 + 2 + lin + lin + 1 + 1);
+  // Sharded by TP: Q, K, V, projection input; FFN activation input(s) and FC2 input.
+  const double o_in = double(m.heads) * m.v_head_dim();  // output-projection input
+  const double attn_sharded = s * b * (2 * q + 2 * k + 2 * v + lin * o_in);
+  const bool gated = m.ffn_act == FfnAct::swiglu;
+  auto ffn = [&](double width) { return (gated ? 2 * 2 * width : 2 * width) + lin * width; };
+  double ffn_sharded = 0, expert_bytes = 0;
+  if (!moe_layer) {
+    ffn_sharded = s * b * ffn(f);
+  } else {
+    // Shared experts follow the dense TP split. Routed experts: router probabilities (fp32), then per routed
+    // token the permuted input (FC1 input), the expert FFN activations and the expert output kept for the
+    // weighted combine, split over etp.
+    ffn_sharded = s * b * m.moe.shared_experts * ffn(m.shared_ffn_hidden());
+    const double et = expert_tokens_per_gpu(m, plan, b, seq);
+    expert_bytes = 4.0 * s * b / sp * m.moe.experts + et * (lin * h + ffn(m.moe.expert_ffn_hidden) / expert_tp(plan) + 2 * h);
+  }
   // Attention scores, softmax output and dropout mask: 5*a*s^2*b bytes, gone with fused/flash attention or
   // selective recompute.
   const bool keep_scores = plan.recompute == Recompute::none && !flash_attention;
   const double scores = keep_scores ? 5 * a * s * s * b : 0.0;
-  return replicated / sp + (sharded + scores) / t;
+  return replicated / sp + (attn_sharded + ffn_sharded + scores) / t + expert_bytes;
 }
 
 double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatches) {
   const double m = microbatches;
   switch (plan.schedule) {
     case Schedule::gpipe: return m;
-    case Schedule::one_f_one_b: return std::min<double>(plan.pp - stage, m);
+    case Schedule::one_f_one_b:
+    case Schedule::zb_h1:  // ZB-H1 keeps 1F1B's activation memory (Qi et al. 2024, Zero Bubble Pipeline Parallelism)
+      return std::min<double>(plan.pp - stage, m);
     case Schedule::interleaved:
       // Korthikanti et al. 2022 §4.2.3: the first stage holds (1 + (p-1)/(p*v)) times the 1F1B amount.
       return std::min<double>(plan.pp - stage, m) *
@@ -64,19 +116,46 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
                                Precision precision, int global_batch, int seq, bool flash_attention) {
   const BytesPerParam bpp = bytes_per_param(precision);
   const int mb_count = microbatches(plan, global_batch);
-  const double shard = double(plan.dp) * plan.cp;  // ZeRO shards over the data-parallel (and context) ranks
-  const double layer_act = layer_activation_bytes(m, plan, plan.micro_batch, seq, flash_attention);
-  const double layers_per_stage = double(m.layers) / plan.pp;
-  const double s_local = double(seq) / plan.cp, b = plan.micro_batch, h = m.hidden;
+  const double shard = double(plan.dp) * plan.cp;  // ZeRO shards dense parameters over dp (and cp) ranks
+  const double eshard = expert_dp(plan);           // and expert parameters over the expert data-parallel ranks
+  const double b = plan.micro_batch;
+  const double dense_act = layer_activation_bytes(m, plan, b, seq, flash_attention, false, precision);
+  const double moe_act = m.moe.enabled() ? layer_activation_bytes(m, plan, b, seq, flash_attention, true, precision) : 0;
+  const std::vector<ChunkSpan> spans = chunk_spans(m, plan);
+  const double s_local = double(seq) / plan.cp, h = m.hidden;
+  // FP8 (Transformer Engine): each GEMM weight is also kept as an FP8 copy and its FP8 transpose between
+  // micro-batches (2 B per weight), plus an amax history of 1,024 fp32 values for input, weight and gradient of
+  // every GEMM (TE DelayedScaling default amax_history_len = 1024).
+  const bool fp8 = precision == Precision::fp8;
   MemoryBreakdown best;
   for (int st = 0; st < plan.pp; ++st) {
     MemoryBreakdown mb;
-    const double params = stage_params_per_gpu(m, plan, st);
-    mb.weights = params * bpp.weights / (plan.zero >= 3 ? shard : 1.0);
-    mb.gradients = params * bpp.gradients / (plan.zero >= 2 ? shard : 1.0);
-    mb.optimizer = params * bpp.optimizer / (plan.zero >= 1 ? shard : 1.0);
+    const StageParams params = stage_params(m, plan, st);
+    auto sharded = [&](double bytes_per, int from_stage) {
+      return params.dense * bytes_per / (plan.zero >= from_stage ? shard : 1.0) +
+             params.expert * bytes_per / (plan.zero >= from_stage ? eshard : 1.0);
+    };
+    mb.weights = sharded(bpp.weights, 3);
+    mb.gradients = sharded(bpp.gradients, 2);
+    mb.optimizer = sharded(bpp.optimizer, 1);
+    double layer_act = 0;
+    int layers = 0;
+    for (int c = 0; c < plan.vpp; ++c) {
+      const ChunkSpan& sp = spans[static_cast<size_t>(st * plan.vpp + c)];
+      for (int i = sp.first; i < sp.first + sp.count; ++i) layer_act += m.is_moe_layer(i) ? moe_act : dense_act;
+      layers += sp.count;
+    }
+    if (fp8) {
+      const double gemm_weights = params.total() - (st == 0 ? double(m.vocab) * m.hidden / plan.tp : 0.0) -
+                                  (st == plan.pp - 1 ? double(m.vocab) * m.hidden / plan.tp : 0.0);
+      const double gemms_per_layer = m.moe.enabled() ? 4.0 + 2.0 * m.moe.experts / plan.ep : 4.0;
+      mb.fp8_state = 2.0 * std::max(0.0, gemm_weights) / (plan.zero >= 3 ? shard : 1.0) +
+                     layers * gemms_per_layer * 3 * 1024 * 4.0;
+      mb.weights += mb.fp8_state;
+    }
+    // inflight counts micro-batches of the whole stage's activations (Korthikanti et al. 2022 §4.2.3).
     const double inflight = inflight_microbatches(plan, st, mb_count);
-    mb.activations = layers_per_stage * layer_act * inflight;
+    mb.activations = layer_act * inflight;
     // Embedding output and its dropout mask on the first stage (3 bytes per element).
     if (st == 0) mb.activations += 3 * s_local * b * h / (plan.sequence_parallel ? plan.tp : 1) * inflight;
     // fp32 logits for the cross-entropy on the last stage: 4*s*b*V/t (Korthikanti et al. 2022 §4.3).

@@ -11,6 +11,7 @@ namespace aiscale {
 
 struct MemoryBreakdown {
   double weights = 0, gradients = 0, optimizer = 0, activations = 0;  // bytes
+  double fp8_state = 0;  // FP8 recipes: cached FP8 weight copies and per-tensor scaling history (in weights too)
   double peak = 0;       // sum of the above on the worst pipeline stage
   double capacity = 0;   // HBM of the GPU
   int stage = 0;         // pipeline stage with the peak
@@ -24,13 +25,27 @@ struct BytesPerParam {
 };
 BytesPerParam bytes_per_param(Precision p);
 
-// Parameters held by one GPU of pipeline stage `stage` (layers of that stage / tp, plus embeddings or head).
+// Parameters held by one GPU of pipeline stage `stage`: the non-expert part (layers of that stage / tp, plus
+// embeddings or head), sharded by ZeRO over dp*cp, and the routed experts (experts / ep, each / etp), sharded by
+// ZeRO over the expert data-parallel ranks.
+struct StageParams {
+  double dense = 0, expert = 0;
+  double total() const { return dense + expert; }
+};
+StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage);
 double stage_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, int stage);
+// Local parameters of one layer of each kind on one GPU: {non-expert, routed-expert}.
+StageParams layer_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, bool moe_layer);
+
+// Routed-expert tokens one GPU computes per micro-batch in an MoE layer: its share of the tokens times top_k,
+// gathered over the expert tensor-parallel group, times the capacity factor (padded to capacity) or the routing
+// imbalance (dropless, the busiest rank).
+double expert_tokens_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, double micro_batch, double seq);
 
 // Activation bytes of one layer for one micro-batch on one GPU (Korthikanti et al. 2022, Table 2, generalised to
-// GQA and gated FFNs).
+// GQA/MLA, gated FFNs and MoE FFNs; FP8 recipes keep linear-layer inputs in 1 byte, as Transformer Engine does).
 double layer_activation_bytes(const TransformerConfig& m, const ParallelPlan& plan, double micro_batch, double seq,
-                              bool flash_attention);
+                              bool flash_attention, bool moe_layer = false, Precision precision = Precision::bf16);
 
 // Micro-batches whose activations stage `stage` holds at its peak, counted in layer-chunks of that stage.
 double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatches);

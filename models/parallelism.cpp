@@ -1,5 +1,7 @@
 #include "models/parallelism.hpp"
 
+#include <algorithm>
+
 #include "models/cluster.hpp"
 #include "models/scenario.hpp"
 #include "models/transformer.hpp"
@@ -11,8 +13,46 @@ std::string to_string(Schedule s) {
     case Schedule::gpipe: return "gpipe";
     case Schedule::one_f_one_b: return "1f1b";
     case Schedule::interleaved: return "interleaved";
+    case Schedule::zb_h1: return "zb-h1";
   }
   return "1f1b";
+}
+
+std::string to_string(CpComm c) { return c == CpComm::all_gather ? "all_gather" : "p2p"; }
+
+int expert_tp(const ParallelPlan& plan) { return plan.etp > 0 ? plan.etp : plan.tp; }
+
+int expert_dp(const ParallelPlan& plan) {
+  const int denom = expert_tp(plan) * plan.ep;
+  return denom > 0 ? std::max(1, plan.tp * plan.cp * plan.dp / denom) : 1;
+}
+
+std::vector<int> stage_layers(const TransformerConfig& model, const ParallelPlan& plan) {
+  const int pp = std::max(plan.pp, 1);
+  std::vector<int> n(static_cast<size_t>(pp), model.layers / pp);
+  if (pp < 2 || (plan.first_stage_layers <= 0 && plan.last_stage_layers <= 0)) return n;
+  int rest = model.layers, rest_stages = pp;
+  if (plan.first_stage_layers > 0) rest -= plan.first_stage_layers, --rest_stages;
+  if (plan.last_stage_layers > 0) rest -= plan.last_stage_layers, --rest_stages;
+  for (int s = 0; s < pp; ++s) n[static_cast<size_t>(s)] = rest_stages > 0 ? rest / rest_stages : 0;
+  if (plan.first_stage_layers > 0) n.front() = plan.first_stage_layers;
+  if (plan.last_stage_layers > 0) n.back() = plan.last_stage_layers;
+  return n;
+}
+
+std::vector<ChunkSpan> chunk_spans(const TransformerConfig& model, const ParallelPlan& plan) {
+  const std::vector<int> per_stage = stage_layers(model, plan);
+  const int pp = static_cast<int>(per_stage.size()), v = std::max(plan.vpp, 1);
+  std::vector<ChunkSpan> out(static_cast<size_t>(pp * v));
+  int next = 0;
+  for (int c = 0; c < v; ++c)
+    for (int s = 0; s < pp; ++s) {
+      ChunkSpan& span = out[static_cast<size_t>(s * v + c)];
+      span.first = next;
+      span.count = per_stage[static_cast<size_t>(s)] / v;
+      next += span.count;
+    }
+  return out;
 }
 
 std::string to_string(Recompute r) {
@@ -45,9 +85,32 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
                                      " do not divide one another");
   if (m.ffn_hidden % p.tp != 0)
     diag.inconsistent("parallelism.tp", "ffn_hidden " + s(m.ffn_hidden) + " is not divisible by tp=" + s(p.tp));
-  if (m.layers % (p.pp * p.vpp) != 0)
+  const bool uneven = p.first_stage_layers > 0 || p.last_stage_layers > 0;
+  if (!uneven && m.layers % (p.pp * p.vpp) != 0)
     diag.inconsistent(p.vpp > 1 ? "parallelism.vpp" : "parallelism.pp",
-               "the model's " + s(m.layers) + " layers are not divisible by pp*vpp = " + s(p.pp * p.vpp));
+               "the model's " + s(m.layers) + " layers are not divisible by pp*vpp = " + s(p.pp * p.vpp) +
+                   "; change pp or vpp, or set first_stage_layers/last_stage_layers");
+  if (uneven) {
+    const std::string f = p.first_stage_layers > 0 ? "parallelism.first_stage_layers" : "parallelism.last_stage_layers";
+    const int given = p.first_stage_layers + p.last_stage_layers;
+    const int others = p.pp - (p.first_stage_layers > 0) - (p.last_stage_layers > 0);
+    if (p.pp < 2) {
+      diag.inconsistent(f, "uneven pipeline stages need pp >= 2");
+    } else if (given > m.layers || (others == 0 && given != m.layers)) {
+      diag.inconsistent(f, "first and last stages take " + s(given) + " of the model's " + s(m.layers) +
+                               " layers; with pp=" + s(p.pp) + " they must leave the other stages whole layers");
+    } else if (others > 0 && ((m.layers - given) % others != 0 || m.layers - given < others)) {
+      diag.inconsistent(f, "the remaining " + s(m.layers - given) + " layers do not split evenly over the " +
+                               s(others) + " other pipeline stages");
+    } else {
+      for (int n : stage_layers(m, p))
+        if (n % p.vpp != 0) {
+          diag.inconsistent("parallelism.vpp", "a stage of " + s(n) + " layers does not split into vpp=" +
+                                                   s(p.vpp) + " model chunks");
+          break;
+        }
+    }
+  }
   if (p.schedule == Schedule::interleaved && p.vpp < 2)
     diag.inconsistent("parallelism.vpp", "the interleaved schedule needs vpp >= 2 model chunks per stage");
   if (p.vpp > 1 && p.pp < 2) diag.inconsistent("parallelism.vpp", "vpp > 1 needs pipeline parallelism (pp >= 2)");
@@ -56,7 +119,31 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
                                             s(p.micro_batch) + "*" + s(p.dp));
   if (t.seq_len % p.cp != 0)
     diag.inconsistent("parallelism.cp", "seq_len " + s(t.seq_len) + " is not divisible by cp=" + s(p.cp));
-  if (p.ep > 1) diag.inconsistent("parallelism.ep", "ep > 1 needs a mixture-of-experts model; this model is dense");
+  if (!m.moe.enabled()) {
+    if (p.ep > 1) diag.inconsistent("parallelism.ep", "ep > 1 needs a mixture-of-experts model; this model is dense");
+    if (p.etp > 0 && p.etp != p.tp)
+      diag.inconsistent("parallelism.etp", "expert tensor parallelism needs a mixture-of-experts model");
+  } else {
+    const int etp = expert_tp(p);
+    if (m.moe.experts % p.ep != 0)
+      diag.inconsistent("parallelism.ep", "the model's " + s(m.moe.experts) + " experts are not divisible by ep=" +
+                                              s(p.ep) + "; choose ep among the divisors of the expert count");
+    if (long(p.tp) * p.cp * p.dp % (long(etp) * p.ep) != 0)
+      diag.inconsistent("parallelism.ep", "etp*ep = " + s(etp) + "*" + s(p.ep) + " does not divide the " +
+                                              s(long(p.tp) * p.cp * p.dp) +
+                                              " GPUs of a pipeline stage (tp*cp*dp); expert layers regroup them "
+                                              "as etp*ep*edp");
+    if (m.moe.expert_ffn_hidden % etp != 0)
+      diag.inconsistent(p.etp > 0 ? "parallelism.etp" : "parallelism.tp",
+                        "expert_ffn_hidden " + s(m.moe.expert_ffn_hidden) + " is not divisible by the expert "
+                        "tensor-parallel size " + s(etp));
+    if (p.tp > 1 && !p.sequence_parallel)
+      diag.inconsistent("parallelism.sequence_parallel", "mixture-of-experts layers with tp > 1 need sequence "
+                                                         "parallelism (Megatron-Core requires it); set it to true");
+  }
+  if (p.schedule == Schedule::zb_h1 && p.vpp > 1)
+    diag.inconsistent("parallelism.schedule", "zb-h1 is a 1F1B-shaped schedule with one model chunk per stage; "
+                                              "use vpp=1 or the interleaved schedule");
   if (p.zero < 0 || p.zero > 3) diag.inconsistent("parallelism.zero", "ZeRO stage must be 0, 1, 2 or 3");
 
   const int scale_up = std::max(c.scale_up.domain_size, 1);

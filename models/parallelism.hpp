@@ -1,17 +1,26 @@
 #pragma once
 // Parallelism plan (TP/SP, PP with its schedule, DP with ZeRO, CP, EP, recompute, micro-batching) and its validation.
 #include <string>
+#include <vector>
 
 #include "models/error.hpp"
 
 namespace aiscale {
 
-enum class Schedule { gpipe, one_f_one_b, interleaved };
+enum class Schedule { gpipe, one_f_one_b, interleaved, zb_h1 };
+// How context-parallel ranks exchange keys and values: Megatron-Core's ring of point-to-point KV blocks overlapped
+// with attention (cp_comm_type "p2p"), or one all-gather of K and V before attention (Llama 3, "all_gather").
+enum class CpComm { p2p, all_gather };
 enum class Recompute { none, selective, full };
 
 struct ParallelPlan {
   int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1;
+  int etp = 0;  // expert tensor parallelism (Megatron expert_tensor_parallel_size); 0: same as tp
   Schedule schedule = Schedule::one_f_one_b;
+  CpComm cp_comm = CpComm::p2p;
+  // Uneven pipeline stages (Megatron decoder_first/last_pipeline_num_layers): layers on the first and the last
+  // stage, the rest split evenly over the stages in between; 0 = even split.
+  int first_stage_layers = 0, last_stage_layers = 0;
   bool sequence_parallel = false;
   int zero = 0;  // 0 none, 1 optimizer states, 2 + gradients, 3 + parameters (FSDP)
   Recompute recompute = Recompute::none;
@@ -22,6 +31,7 @@ struct ParallelPlan {
 };
 
 std::string to_string(Schedule s);
+std::string to_string(CpComm c);
 std::string to_string(Recompute r);
 
 struct TransformerConfig;
@@ -35,5 +45,18 @@ std::vector<std::string> validate_plan(const ParallelPlan& plan, const Transform
 
 // Micro-batches per step per pipeline: global_batch / (micro_batch * dp).
 int microbatches(const ParallelPlan& plan, int global_batch);
+
+// Expert tensor-parallel size (etp, or tp when unset) and expert data-parallel size: the ranks of one pipeline
+// stage, tp*cp*dp, regrouped as etp*ep*edp for the expert layers (Megatron-Core MoE parallel folding).
+int expert_tp(const ParallelPlan& plan);
+int expert_dp(const ParallelPlan& plan);
+
+// Layers of each pipeline stage (uneven first/last stages as the plan says) and, for stage s and model chunk c,
+// the index of its first layer and its layer count (Megatron numbering: chunk c of every stage, then chunk c+1).
+std::vector<int> stage_layers(const TransformerConfig& model, const ParallelPlan& plan);
+struct ChunkSpan {
+  int first = 0, count = 0;
+};
+std::vector<ChunkSpan> chunk_spans(const TransformerConfig& model, const ParallelPlan& plan);  // [s * vpp + c]
 
 }  // namespace aiscale

@@ -47,9 +47,38 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
   m.bias = r.flag("bias", false);
   m.rmsnorm = r.choice("norm", "layernorm", {"layernorm", "rmsnorm"}) == "rmsnorm";
   m.learned_positions = r.count("learned_positions", 0, 0);
-  if (r.get("moe"))
-    diag.error("model.moe", "mixture-of-experts layers are not modelled in this version; remove 'moe' to model the "
-                            "dense part");
+  m.qkv_bias = r.flag("qkv_bias", false);
+  if (const nlohmann::json* mo = r.get("moe")) {
+    ObjectReader e(*mo, "model.moe", diag);
+    m.moe.experts = e.count("experts", 1);
+    m.moe.top_k = e.count("top_k", 1);
+    m.moe.shared_experts = e.count("shared_experts", 0, 0);
+    m.moe.expert_ffn_hidden = e.count("expert_ffn_hidden", m.ffn_hidden);
+    m.moe.shared_ffn_hidden = e.count("shared_ffn_hidden", 0, 0);
+    m.moe.every = e.count("every", 1);
+    m.moe.first_dense = e.count("first_dense", 0, 0);
+    m.moe.shared_gate = e.flag("shared_gate", false);
+    for (const char* k : {"experts", "top_k"})
+      if (!e.has(k)) diag.error(std::string("model.moe.") + k, "is required for a mixture-of-experts model");
+    e.finish();
+    if (m.moe.top_k > m.moe.experts)
+      diag.error("model.moe.top_k", "top_k " + std::to_string(m.moe.top_k) + " exceeds the " +
+                                        std::to_string(m.moe.experts) + " experts");
+    if (m.moe.first_dense >= m.layers)
+      diag.error("model.moe.first_dense", "must be smaller than the number of layers");
+  }
+  if (const nlohmann::json* ml = r.get("mla")) {
+    ObjectReader a(*ml, "model.mla", diag);
+    m.mla.q_lora_rank = a.count("q_lora_rank", 0, 0);
+    m.mla.kv_lora_rank = a.count("kv_lora_rank", 1);
+    m.mla.qk_nope_head_dim = a.count("qk_nope_head_dim", 1);
+    m.mla.qk_rope_head_dim = a.count("qk_rope_head_dim", 1);
+    m.mla.v_head_dim = a.count("v_head_dim", 1);
+    for (const char* k : {"kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"})
+      if (!a.has(k)) diag.error(std::string("model.mla.") + k, "is required for multi-head latent attention");
+    a.finish();
+    m.kv_heads = m.heads;
+  }
   for (const char* k : {"layers", "hidden", "heads", "vocab"})
     if (!r.has(k)) diag.error(std::string("model.") + k, "is required for a custom model");
   r.finish();
@@ -171,8 +200,16 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
   p.cp = r.count("cp", 1);
   p.ep = r.count("ep", 1);
   p.vpp = r.count("vpp", 1);
-  const std::string sched = r.choice("schedule", p.vpp > 1 ? "interleaved" : "1f1b", {"gpipe", "1f1b", "interleaved"});
-  p.schedule = sched == "gpipe" ? Schedule::gpipe : sched == "interleaved" ? Schedule::interleaved : Schedule::one_f_one_b;
+  p.etp = r.count("etp", 0, 0);
+  const std::string sched =
+      r.choice("schedule", p.vpp > 1 ? "interleaved" : "1f1b", {"gpipe", "1f1b", "interleaved", "zb-h1"});
+  p.schedule = sched == "gpipe"         ? Schedule::gpipe
+               : sched == "interleaved" ? Schedule::interleaved
+               : sched == "zb-h1"       ? Schedule::zb_h1
+                                        : Schedule::one_f_one_b;
+  p.cp_comm = r.choice("cp_comm", "p2p", {"p2p", "all_gather"}) == "all_gather" ? CpComm::all_gather : CpComm::p2p;
+  p.first_stage_layers = r.count("first_stage_layers", 0, 0);
+  p.last_stage_layers = r.count("last_stage_layers", 0, 0);
   if (p.vpp > 1 && p.schedule == Schedule::one_f_one_b) p.schedule = Schedule::interleaved;
   if (p.vpp > 1 && p.schedule == Schedule::gpipe)
     diag.error("parallelism.schedule", "gpipe has no interleaved variant; use \"interleaved\" with vpp > 1");
@@ -291,6 +328,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
   const nlohmann::json* pj = r.get("parallelism");
   sc.plan = parse_plan(pj ? *pj : empty, diag, dp_given);
 
+  double moe_capacity = 0, moe_imbalance = 1;
   if (const nlohmann::json* t = r.get("training")) {
     ObjectReader tr(*t, "training", diag);
     sc.training.global_batch = tr.count("global_batch", 1);
@@ -299,6 +337,14 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
     sc.training.precision = parse_precision(prec, "training.precision");
     sc.training.tokens = tr.number("tokens", 0, 0, 1e18);
     sc.training.flash_attention = tr.flag("flash_attention", true);
+    // Routing behaviour of mixture-of-experts training (not part of the model's shape).
+    moe_capacity = tr.number("moe_capacity_factor", 0, 0, 64);
+    moe_imbalance = tr.number("moe_imbalance", 1, 1, 64);
+    if ((tr.has("moe_capacity_factor") || tr.has("moe_imbalance")) && !sc.model.moe.enabled() && diag.empty())
+      diag.error(tr.has("moe_capacity_factor") ? "training.moe_capacity_factor" : "training.moe_imbalance",
+                 "applies to mixture-of-experts models only; this model is dense");
+    if (tr.has("moe_capacity_factor") && moe_capacity > 0 && moe_capacity < 1)
+      diag.error("training.moe_capacity_factor", "must be 0 (dropless) or at least 1");
     for (const char* k : {"global_batch", "seq_len"})
       if (!tr.has(k)) diag.error(std::string("training.") + k, "is required");
     tr.finish();
@@ -341,6 +387,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
   }
   r.finish();
   diag.throw_if_any();
+  sc.model.moe.capacity_factor = moe_capacity;
+  sc.model.moe.imbalance = moe_imbalance;
 
   // dp defaults to what the cluster leaves after tp, pp and cp.
   if (!dp_given) {

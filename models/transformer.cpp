@@ -8,17 +8,58 @@
 
 namespace aiscale {
 
-int64_t TransformerConfig::layer_params() const {
-  const int64_t h = hidden, kv = kv_dim(), f = ffn_hidden;
-  int64_t attn = h * h + 2 * h * kv + h * h;  // Q, K, V, output projection
-  const int64_t ffn_mats = ffn_act == FfnAct::swiglu ? 3 : 2;
-  int64_t ffn = ffn_mats * h * f;
-  if (bias) {
-    attn += h + 2 * kv + h;
-    ffn += (ffn_mats - 1) * f + h;
+int64_t TransformerConfig::attention_params() const {
+  const int64_t h = hidden;
+  if (mla.enabled()) {
+    // DeepSeek-V2/V3 MLA (modeling_deepseek.py): q_a_proj, q_a_layernorm, q_b_proj (or q_proj), kv_a_proj_with_mqa,
+    // kv_a_layernorm, kv_b_proj, o_proj; no biases.
+    const int64_t qr = mla.q_lora_rank, kvr = mla.kv_lora_rank, rope = mla.qk_rope_head_dim;
+    const int64_t q = qr > 0 ? h * qr + qr + qr * q_width() : h * q_width();
+    const int64_t kv = h * (kvr + rope) + kvr + kvr * int64_t(heads) * (mla.qk_nope_head_dim + mla.v_head_dim);
+    return q + kv + int64_t(heads) * mla.v_head_dim * h;
   }
-  const int64_t norms = 2 * (rmsnorm ? h : 2 * h);
-  return attn + ffn + norms;
+  const int64_t kv = kv_dim();
+  int64_t attn = h * q_width() + 2 * h * kv + q_width() * h;  // Q, K, V, output projection
+  if (bias) attn += q_width() + 2 * kv + h;
+  else if (qkv_bias) attn += q_width() + 2 * kv;
+  return attn;
+}
+
+int64_t TransformerConfig::norm_params() const { return 2 * (rmsnorm ? int64_t(hidden) : 2 * int64_t(hidden)); }
+
+namespace {
+int64_t ffn_params(int64_t h, int64_t f, FfnAct act, bool bias) {
+  const int64_t mats = act == FfnAct::swiglu ? 3 : 2;
+  return mats * h * f + (bias ? (mats - 1) * f + h : 0);
+}
+}  // namespace
+
+int64_t TransformerConfig::dense_ffn_params() const { return ffn_params(hidden, ffn_hidden, ffn_act, bias); }
+int64_t TransformerConfig::expert_params() const { return ffn_params(hidden, moe.expert_ffn_hidden, ffn_act, bias); }
+int64_t TransformerConfig::shared_expert_params() const {
+  return moe.shared_experts * ffn_params(hidden, shared_ffn_hidden(), ffn_act, bias) +
+         (moe.shared_gate && moe.shared_experts > 0 ? hidden : 0);
+}
+int64_t TransformerConfig::router_params() const { return int64_t(moe.experts) * hidden; }
+
+int64_t TransformerConfig::moe_layer_params() const {
+  return attention_params() + norm_params() + int64_t(moe.experts) * expert_params() + shared_expert_params() +
+         router_params();
+}
+
+int64_t TransformerConfig::moe_layer_active_params() const {
+  return attention_params() + norm_params() + int64_t(moe.top_k) * expert_params() + shared_expert_params() +
+         router_params();
+}
+
+int TransformerConfig::moe_layers() const {
+  int n = 0;
+  for (int i = 0; i < layers; ++i) n += is_moe_layer(i);
+  return n;
+}
+
+int64_t TransformerConfig::layer_params(int i) const {
+  return is_moe_layer(i) ? moe_layer_params() : dense_layer_params();
 }
 
 int64_t TransformerConfig::embedding_params() const {
@@ -30,7 +71,15 @@ int64_t TransformerConfig::lm_head_params() const { return tied_embeddings ? 0 :
 int64_t TransformerConfig::final_norm_params() const { return rmsnorm ? hidden : 2 * int64_t(hidden); }
 
 int64_t TransformerConfig::total_params() const {
-  return int64_t(layers) * layer_params() + embedding_params() + lm_head_params() + final_norm_params();
+  const int64_t moe_n = moe_layers();
+  return (layers - moe_n) * dense_layer_params() + moe_n * moe_layer_params() + embedding_params() +
+         lm_head_params() + final_norm_params();
+}
+
+int64_t TransformerConfig::active_params() const {
+  const int64_t moe_n = moe_layers();
+  return (layers - moe_n) * dense_layer_params() + moe_n * moe_layer_active_params() + embedding_params() +
+         lm_head_params() + final_norm_params();
 }
 
 std::string to_string(FfnAct a) { return a == FfnAct::swiglu ? "swiglu" : "gelu"; }
@@ -126,6 +175,33 @@ std::vector<TransformerConfig> make_presets() {
   m.push_back(llama("llama3-8b", 32, 4096, 32, 8, 14336, 128256, l3));
   m.push_back(llama("llama3-70b", 80, 8192, 64, 8, 28672, 128256, l3));
   m.push_back(llama("llama3-405b", 126, 16384, 128, 8, 53248, 128256, l3));
+
+  // Mixtral: Llama-style blocks whose FFN is 8 SwiGLU experts, top-2 routing, every layer.
+  auto mixtral = [](std::string name, int l, int h, int a, int f, int v, std::string src) {
+    TransformerConfig c = llama(std::move(name), l, h, a, 8, f, v, std::move(src));
+    c.moe.experts = 8;
+    c.moe.top_k = 2;
+    c.moe.expert_ffn_hidden = f;
+    return c;
+  };
+  m.push_back(mixtral("mixtral-8x7b", 32, 4096, 32, 14336, 32000,
+                      "Jiang et al. 2024, Mixtral of Experts (arXiv:2401.04088) Table 1; "
+                      "mistralai/Mixtral-8x7B-v0.1 config.json (46.7B total, 12.9B active)"));
+  m.push_back(mixtral("mixtral-8x22b", 56, 6144, 48, 16384, 32768,
+                      "mistral.ai/news/mixtral-8x22b (141B total, 39B active); "
+                      "mistralai/Mixtral-8x22B-Instruct-v0.1 config.json (tokenizer v3, vocabulary 32,768)"));
+  // DeepSeek-V3: 61 layers, MLA attention, the first 3 FFNs dense (18,432 wide), then DeepSeekMoE with 256 routed
+  // experts (top 8) and 1 shared expert, 2,048 wide. The multi-token-prediction module (14B) is not included.
+  TransformerConfig ds = llama("deepseek-v3", 61, 7168, 128, 128, 18432, 129280,
+                              "DeepSeek-AI, DeepSeek-V3 Technical Report (arXiv:2412.19437) Sec. 4.2; "
+                              "deepseek-ai/DeepSeek-V3 config.json (671B total, 37B active)");
+  ds.mla = {1536, 512, 128, 64, 128};
+  ds.moe.experts = 256;
+  ds.moe.top_k = 8;
+  ds.moe.shared_experts = 1;
+  ds.moe.expert_ffn_hidden = 2048;
+  ds.moe.first_dense = 3;
+  m.push_back(ds);
   return m;
 }
 
@@ -163,21 +239,60 @@ TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::str
   if (!cfg.is_object()) throw Error(field, "Hugging Face config is not a JSON object");
   TransformerConfig c;
   c.name = cfg.value("_name_or_path", std::string("hf-model"));
+  const std::string type = cfg.value("model_type", std::string(""));
   c.layers = get_int(cfg, {"num_hidden_layers", "n_layer"}, field);
   c.hidden = get_int(cfg, {"hidden_size", "n_embd"}, field);
   c.heads = get_int(cfg, {"num_attention_heads", "n_head"}, field);
   c.kv_heads = get_int(cfg, {"num_key_value_heads"}, field, false, c.heads);
   c.vocab = get_int(cfg, {"vocab_size"}, field);
   const std::string act = cfg.value("hidden_act", cfg.value("activation_function", std::string("gelu")));
-  const std::string type = cfg.value("model_type", std::string(""));
-  const bool gated = act == "silu" || act == "swish" || type == "llama" || type == "mistral" || type == "qwen2";
+  const bool gated = act == "silu" || act == "swish" || type == "llama" || type == "mistral" || type == "qwen2" ||
+                     type == "mixtral" || type == "qwen2_moe" || type.rfind("deepseek", 0) == 0;
   c.ffn_act = gated ? FfnAct::swiglu : FfnAct::gelu;
   c.ffn_hidden = get_int(cfg, {"intermediate_size", "n_inner"}, field, false, 4 * c.hidden);
   c.tied_embeddings = cfg.value("tie_word_embeddings", type == "gpt2");
   c.rmsnorm = cfg.contains("rms_norm_eps");
-  c.bias = cfg.value("attention_bias", type == "gpt2");
+  c.bias = cfg.value("attention_bias", type == "gpt2") && type.rfind("deepseek", 0) != 0;
+  c.qkv_bias = type == "qwen2" || type == "qwen2_moe";  // Qwen2: biases on q, k and v only
   c.learned_positions = type == "gpt2" ? get_int(cfg, {"n_positions"}, field, false, 1024) : 0;
   c.source = "Hugging Face config.json";
+
+  // Mixture of experts: Mixtral (num_local_experts), Qwen2-MoE (num_experts, shared_expert_intermediate_size,
+  // decoder_sparse_step), DeepSeek-V2/V3 (n_routed_experts, n_shared_experts, first_k_dense_replace, moe_layer_freq).
+  const int experts = get_int(cfg, {"num_local_experts", "num_experts", "n_routed_experts"}, field, false, 0);
+  if (experts > 0) {
+    c.moe.experts = experts;
+    c.moe.top_k = get_int(cfg, {"num_experts_per_tok"}, field);
+    c.moe.expert_ffn_hidden = get_int(cfg, {"moe_intermediate_size"}, field, false, c.ffn_hidden);
+    c.moe.every = get_int(cfg, {"decoder_sparse_step", "moe_layer_freq"}, field, false, 1);
+    c.moe.first_dense = get_int(cfg, {"first_k_dense_replace"}, field, false, 0);
+    if (type == "qwen2_moe") {
+      const int shared = get_int(cfg, {"shared_expert_intermediate_size"}, field, false, 0);
+      c.moe.shared_experts = shared > 0 ? 1 : 0;
+      c.moe.shared_ffn_hidden = shared;
+      c.moe.shared_gate = shared > 0;
+      // Qwen2-MoE puts the sparse block on layers (i + 1) % decoder_sparse_step == 0; with step 1 that is every layer.
+      if (c.moe.every > 1) c.moe.first_dense = c.moe.every - 1;
+      if (cfg.contains("mlp_only_layers") && cfg["mlp_only_layers"].is_array() && !cfg["mlp_only_layers"].empty())
+        throw Error(field, "Qwen2-MoE 'mlp_only_layers' (dense layers in between sparse ones) is not supported");
+    } else {
+      c.moe.shared_experts = get_int(cfg, {"n_shared_experts"}, field, false, 0);
+    }
+    if (c.moe.top_k <= 0 || c.moe.top_k > experts || c.moe.expert_ffn_hidden <= 0 || c.moe.every <= 0 ||
+        c.moe.first_dense < 0 || c.moe.first_dense >= c.layers)
+      throw Error(field, "Hugging Face config has inconsistent mixture-of-experts sizes");
+  }
+  // Multi-head latent attention (DeepSeek-V2/V3).
+  const int kv_lora = get_int(cfg, {"kv_lora_rank"}, field, false, 0);
+  if (kv_lora > 0) {
+    const auto q_lora = cfg.find("q_lora_rank");
+    c.mla.q_lora_rank = q_lora != cfg.end() && q_lora->is_number_integer() ? q_lora->get<int>() : 0;
+    c.mla.kv_lora_rank = kv_lora;
+    c.mla.qk_nope_head_dim = get_int(cfg, {"qk_nope_head_dim"}, field);
+    c.mla.qk_rope_head_dim = get_int(cfg, {"qk_rope_head_dim"}, field);
+    c.mla.v_head_dim = get_int(cfg, {"v_head_dim"}, field);
+    c.kv_heads = c.heads;  // MLA expands the latent into per-head keys and values
+  }
   if (c.layers <= 0 || c.hidden <= 0 || c.heads <= 0 || c.vocab <= 0 || c.kv_heads <= 0 || c.ffn_hidden <= 0)
     throw Error(field, "Hugging Face config has a zero or negative size");
   return c;

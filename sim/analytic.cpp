@@ -16,8 +16,9 @@ namespace {
 
 struct ListCost {
   double compute = 0;  // everything that runs on the compute stream
-  double tp = 0, cp = 0, dp = 0;  // exposed communication per group
-  double total() const { return compute + tp + cp + dp; }
+  double wgrad = 0;    // of which weight-gradient work (ZB-H1's W pass)
+  double tp = 0, cp = 0, dp = 0, ep = 0;  // exposed communication per group
+  double total() const { return compute + tp + cp + dp + ep; }
 };
 
 class OpTimer {
@@ -29,11 +30,12 @@ class OpTimer {
   // Sums a list of ops; overlapped collectives hide under the list's compute, the rest add up.
   ListCost cost(const std::vector<Op>& ops) const {
     ListCost c;
-    double hidden[4] = {0, 0, 0, 0};
+    double hidden[kGroups] = {};
     for (const Op& o : ops) {
       const double t = time(o);
       if (o.kind != OpKind::collective) {
         c.compute += t;
+        if (o.wgrad) c.wgrad += t;
         continue;
       }
       if (o.overlapped) {
@@ -42,7 +44,7 @@ class OpTimer {
       }
       add(c, o.group, t);
     }
-    for (int g = 0; g < 4; ++g) add(c, Group(g), std::max(0.0, hidden[g] - c.compute));
+    for (int g = 0; g < kGroups; ++g) add(c, Group(g), std::max(0.0, hidden[g] - c.compute));
     return c;
   }
 
@@ -51,7 +53,10 @@ class OpTimer {
     switch (g) {
       case Group::tp: c.tp += t; break;
       case Group::cp: c.cp += t; break;
+      case Group::ep:
+      case Group::etp: c.ep += t; break;
       case Group::dp:
+      case Group::edp:
       case Group::pp: c.dp += t; break;
     }
   }
@@ -61,12 +66,12 @@ class OpTimer {
 };
 
 ListCost scaled(ListCost c, double k) {
-  c.compute *= k, c.tp *= k, c.cp *= k, c.dp *= k;
+  c.compute *= k, c.wgrad *= k, c.tp *= k, c.cp *= k, c.dp *= k, c.ep *= k;
   return c;
 }
 
 ListCost plus(ListCost a, const ListCost& b) {
-  a.compute += b.compute, a.tp += b.tp, a.cp += b.cp, a.dp += b.dp;
+  a.compute += b.compute, a.wgrad += b.wgrad, a.tp += b.tp, a.cp += b.cp, a.dp += b.dp, a.ep += b.ep;
   return a;
 }
 
@@ -74,7 +79,8 @@ ListCost plus(ListCost a, const ListCost& b) {
 
 std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
                                       const std::vector<std::vector<double>>& bwd, double p2p, int m,
-                                      Schedule schedule) {
+                                      Schedule schedule, const std::vector<std::vector<double>>* wgrad,
+                                      std::vector<std::vector<PipelineTask>>* realized) {
   const int pp = static_cast<int>(fwd.size());
   const int v = pp ? static_cast<int>(fwd[0].size()) : 1;
   const size_t n = size_t(pp) * v * m;
@@ -83,9 +89,19 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
 
   const std::vector<std::vector<PipelineTask>> order = pipeline_order(pp, v, m, schedule);
   const int total = m * v;
+  const bool zb = schedule == Schedule::zb_h1 && wgrad != nullptr;
+  if (realized) realized->assign(static_cast<size_t>(pp), {});
 
   std::vector<size_t> cursor(pp, 0);
   std::vector<double> free_at(pp, 0.0);
+  std::vector<std::vector<PipelineTask>> pending_w(static_cast<size_t>(pp));  // ZB-H1 deferred W passes
+  auto run_w = [&](int st) {
+    auto& q = pending_w[static_cast<size_t>(st)];
+    const PipelineTask tk = q.front();
+    q.erase(q.begin());
+    free_at[st] += (*wgrad)[st][tk.chunk];
+    if (realized) (*realized)[st].push_back(tk);
+  };
   size_t done = 0;
   const size_t all = size_t(pp) * 2 * total;
   while (done < all) {
@@ -110,6 +126,9 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
           }
         }
         if (ready < 0) break;  // dependency not finished yet
+        // ZB-H1: deferred W passes fill the wait for the next pass's input, as long as they fit in it.
+        if (zb)
+          while (!pending_w[st].empty() && free_at[st] + (*wgrad)[st][pending_w[st].front().chunk] <= ready) run_w(st);
         const double start = std::max(ready, free_at[st]);
         // Megatron-LM's pipeline send/recv is blocking: a stage is busy until the activation (or gradient) it
         // produced has reached the next stage, and the receiver can start once it has arrived.
@@ -117,10 +136,18 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
         const double end = start + (tk.bwd ? bwd[st][tk.chunk] : fwd[st][tk.chunk]) + (sends ? p2p : 0.0);
         (tk.bwd ? bend : fend)[idx(st, tk.chunk, tk.mb)] = end;
         free_at[st] = end;
+        if (realized) (*realized)[st].push_back(tk);
+        if (zb && tk.bwd) {
+          pending_w[st].push_back({true, tk.chunk, tk.mb, true});
+          // At most pp-1-st W passes wait, so no stage holds more activations than under 1F1B.
+          while (int(pending_w[st].size()) > pp - 1 - st) run_w(st);
+        }
         ++cursor[st];
         ++done;
         progress = true;
       }
+      if (zb && cursor[st] == order[st].size())
+        while (!pending_w[st].empty()) run_w(st);
     }
     if (!progress) throw std::logic_error("pipeline schedule deadlocked");
   }
@@ -136,8 +163,10 @@ std::vector<OpTiming> time_ops(const Scenario& sc, const CalibrationProfile& pro
   auto add = [&](const char* section, const std::vector<Op>& ops) {
     for (const Op& o : ops) out.push_back({section, o, timer.time(o)});
   };
-  add("layer forward", w.layer_fwd);
-  add("layer backward", w.layer_bwd);
+  for (size_t k = 0; k < w.kinds.size(); ++k) {
+    add(k == 0 ? "layer forward" : "moe forward", w.kinds[k].fwd);
+    add(k == 0 ? "layer backward" : "moe backward", w.kinds[k].bwd);
+  }
   add("embedding", w.embed_fwd);
   add("embedding", w.embed_bwd);
   add("head", w.head_fwd);
@@ -189,28 +218,32 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
   const CollectiveModel coll(sc.cluster, profile);
   const OpTimer timer(cm, coll, w.groups);
 
-  const ListCost layer_f = timer.cost(w.layer_fwd), layer_b = timer.cost(w.layer_bwd);
+  std::vector<ListCost> kind_f, kind_b;
+  for (const LayerOps& k : w.kinds) kind_f.push_back(timer.cost(k.fwd)), kind_b.push_back(timer.cost(k.bwd));
   const ListCost embed_f = timer.cost(w.embed_fwd), embed_b = timer.cost(w.embed_bwd);
   const ListCost head_f = timer.cost(w.head_fwd), head_b = timer.cost(w.head_bwd);
-  const double L = w.layers_per_chunk;
-  const ListCost chunk_f = scaled(layer_f, L), chunk_b = scaled(layer_b, L);
 
-  std::vector<std::vector<double>> fwd(p.pp, std::vector<double>(p.vpp)), bwd = fwd;
+  const bool zb = p.schedule == Schedule::zb_h1;
+  std::vector<std::vector<double>> fwd(p.pp, std::vector<double>(p.vpp)), bwd = fwd, wgt = fwd;
   std::vector<ListCost> per_mb(p.pp);  // work of one micro-batch on each stage (all chunks)
   for (int st = 0; st < p.pp; ++st) {
     ListCost total;
     for (int c = 0; c < p.vpp; ++c) {
-      ListCost f = chunk_f, b = chunk_b;
+      ListCost f, b;
+      const std::vector<int> counts = w.kind_counts(st, c);
+      for (size_t k = 0; k < counts.size(); ++k)
+        f = plus(f, scaled(kind_f[k], counts[k])), b = plus(b, scaled(kind_b[k], counts[k]));
       if (st == 0 && c == 0) f = plus(f, embed_f), b = plus(b, embed_b);
       if (st == p.pp - 1 && c == p.vpp - 1) f = plus(f, head_f), b = plus(b, head_b);
       fwd[st][c] = f.total();
-      bwd[st][c] = b.total();
+      bwd[st][c] = zb ? b.total() - b.wgrad : b.total();
+      wgt[st][c] = b.wgrad;
       total = plus(total, plus(f, b));
     }
     per_mb[st] = total;
   }
   const double p2p = w.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w.p2p_bytes, w.groups.pp) : 0.0;
-  const std::vector<double> finish = schedule_pipeline(fwd, bwd, p2p, w.microbatches, p.schedule);
+  const std::vector<double> finish = schedule_pipeline(fwd, bwd, p2p, w.microbatches, p.schedule, zb ? &wgt : nullptr);
 
   Result r;
   r.scenario = sc.name;
@@ -226,7 +259,7 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
         continue;
       }
       // Overlapped reduction goes bucket by bucket, one collective (and one latency) each.
-      const double buckets = std::max(1.0, std::ceil(ss.params / grad_bucket_params(p)));
+      const double buckets = std::max(1.0, std::ceil(o.params / grad_bucket_params(p)));
       Op one = o;
       one.bytes = o.bytes / buckets;
       grad_hidden += buckets * timer.time(one);
@@ -235,7 +268,7 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
     // Overlapped gradient reduction runs under the last micro-batch's backward; overlapped parameter
     // gathers run under the next step's first forward.
     double last_bwd = 0, first_fwd = 0;
-    for (int c = 0; c < p.vpp; ++c) last_bwd += bwd[st][c], first_fwd += fwd[st][c];
+    for (int c = 0; c < p.vpp; ++c) last_bwd += bwd[st][c] + (zb ? wgt[st][c] : 0.0), first_fwd += fwd[st][c];
     const double dp_exposed = grad + std::max(0.0, grad_hidden - last_bwd) + gather +
                               std::max(0.0, gather_hidden - first_fwd);
     const double opt = timer.time(ss.optimizer);
@@ -249,6 +282,7 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
       bd.compute = work.compute;
       bd.tp = work.tp;
       bd.cp = work.cp;
+      bd.ep = work.ep;
       bd.dp = work.dp + dp_exposed;
       bd.optimizer = opt;
       const double idle = std::max(0.0, finish[st] - work.total());

@@ -1,9 +1,11 @@
 #pragma once
-// Analytic engine: closed-form op times per pipeline stage, a list-scheduled pipeline (GPipe, 1F1B, interleaved),
+// Analytic engine: closed-form op times per pipeline stage, a list-scheduled pipeline (GPipe, 1F1B, interleaved,
+// ZB-H1),
 // overlap windows for TP/DP communication, then the optimizer step.
 #include "models/calibration_profile.hpp"
 #include "models/scenario.hpp"
 #include "models/workload.hpp"
+#include "sim/pipeline_order.hpp"
 #include "sim/result.hpp"
 
 namespace aiscale {
@@ -19,9 +21,14 @@ struct StageTimes {
 
 // Finish time of every stage for one step's micro-batches under the plan's schedule.
 // fwd[s][c], bwd[s][c]: time of chunk c on stage s per micro-batch; p2p: stage-to-stage transfer time.
+// For ZB-H1, bwd is the input-gradient pass (B) only and wgrad[s][c] the weight-gradient pass (W), which a stage
+// defers into the idle time its B passes would otherwise wait (at most pp-1-s pending, so activation memory stays
+// that of 1F1B; Qi et al., Zero Bubble Pipeline Parallelism, ICLR 2024). `realized`, when given, receives every
+// stage's executed order, W passes included.
 std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
                                       const std::vector<std::vector<double>>& bwd, double p2p, int microbatches,
-                                      Schedule schedule);
+                                      Schedule schedule, const std::vector<std::vector<double>>* wgrad = nullptr,
+                                      std::vector<std::vector<PipelineTask>>* realized = nullptr);
 
 // One op of the workload with its modelled time, for `aiscale simulate --ops`.
 struct OpTiming {

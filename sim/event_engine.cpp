@@ -271,8 +271,9 @@ std::string Sim::op_label(const char* name, int layer, int mb) const {
 // release the gradient buckets (Megatron-LM overlap_grad_reduce).
 Template Sim::build_template(int s, int c, bool bwd, bool last) {
   Template t;
-  const int L = w_.layers_per_chunk;
-  const int layer0 = (c * p_.pp + s) * L;  // Megatron numbering: chunk c of stage s
+  const ChunkSpan& span = w_.chunks[static_cast<size_t>(s * p_.vpp + c)];
+  const int L = span.count;
+  const int layer0 = span.first;  // Megatron numbering: chunk c of stage s
   Item run;
   auto flush = [&] {
     run.trace_end = static_cast<int>(t.trace.size());
@@ -348,8 +349,12 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
   // Gradient buckets (Megatron-LM DDP): max(40M, 1M x data-parallel size) parameters, filled in backward order.
   const StageStep& ss = w_.stage_steps[static_cast<size_t>(s)];
   const bool buckets = last && !ss.grad_sync.empty();
-  const double layer_params = double(sc_.model.layer_params()) / p_.tp;
-  const double extra = std::max(0.0, ss.params - p_.vpp * L * layer_params);
+  double stage_layer_params = 0;
+  for (int cc = 0; cc < p_.vpp; ++cc) {
+    const ChunkSpan& sp = w_.chunks[static_cast<size_t>(s * p_.vpp + cc)];
+    for (int i = sp.first; i < sp.first + sp.count; ++i) stage_layer_params += w_.layer(i).params;
+  }
+  const double extra = std::max(0.0, ss.params - stage_layer_params);
   const bool first_chunk = s == 0 && c == 0, last_chunk = s == p_.pp - 1 && c == p_.vpp - 1;
   const double bucket_params = grad_bucket_params(p_);
   double filled = 0;
@@ -373,11 +378,11 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
   const double head_share = last_chunk ? extra - embed_share : 0.0;
   if (!bwd) {
     if (first_chunk) list(w_.embed_fwd, -1);
-    for (int l = 0; l < L; ++l) list(w_.layer_fwd, layer0 + l);
+    for (int l = 0; l < L; ++l) list(w_.layer(layer0 + l).fwd, layer0 + l);
     if (last_chunk) list(w_.head_fwd, -2);
   } else {
     if (last_chunk) list(w_.head_bwd, -2), fill(head_share, false);
-    for (int l = L - 1; l >= 0; --l) list(w_.layer_bwd, layer0 + l), fill(layer_params, false);
+    for (int l = L - 1; l >= 0; --l) list(w_.layer(layer0 + l).bwd, layer0 + l), fill(w_.layer(layer0 + l).params, false);
     if (first_chunk) list(w_.embed_bwd, -1), fill(embed_share, false);
     fill(0, true);
   }
@@ -932,6 +937,12 @@ void write_all(int fd, const std::string& data) {
 }  // namespace
 
 EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options) {
+  if (sc.plan.ep > 1 || expert_tp(sc.plan) != sc.plan.tp)
+    throw Error("parallelism.ep", "the event engine does not model expert-parallel all-to-alls yet; use the "
+                                  "analytic engine (--engine analytic) for ep > 1");
+  if (sc.plan.schedule == Schedule::zb_h1)
+    throw Error("parallelism.schedule", "the event engine does not run the zb-h1 schedule yet; use the analytic "
+                                        "engine (--engine analytic)");
   // Frame: 'E' + error JSON, or 'R' + 16 hex digits of the result JSON's length + result JSON + trace bytes.
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("event engine: cannot create a pipe");

@@ -12,6 +12,12 @@ const GroupPlacement& placement_of(const Placements& g, Group group) {
       return g.dp;
     case Group::pp:
       return g.pp;
+    case Group::ep:
+      return g.ep;
+    case Group::etp:
+      return g.etp;
+    case Group::edp:
+      return g.edp;
   }
   return g.tp;
 }

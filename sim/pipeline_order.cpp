@@ -20,7 +20,7 @@ std::vector<std::vector<PipelineTask>> pipeline_order(int pp, int v, int m, Sche
   std::vector<std::vector<PipelineTask>> order(pp);
   for (int st = 0; st < pp; ++st) {
     int warm = total;
-    if (schedule == Schedule::one_f_one_b) warm = std::min(pp - st - 1, total);
+    if (schedule == Schedule::one_f_one_b || schedule == Schedule::zb_h1) warm = std::min(pp - st - 1, total);
     if (schedule == Schedule::interleaved) warm = std::min((pp - st - 1) * 2 + (v - 1) * pp, total);
     auto& o = order[st];
     o.reserve(2 * static_cast<size_t>(total));

@@ -11,6 +11,7 @@ namespace aiscale {
 struct PipelineTask {
   bool bwd = false;
   int chunk = 0, mb = 0;
+  bool wgrad = false;  // ZB-H1: a deferred weight-gradient pass (bwd is then true too)
 };
 
 // Per stage, the tasks in issue order: forward warm-up, one-forward-one-backward, backward cool-down.

@@ -47,7 +47,9 @@ nlohmann::json to_json(const Result& r, const Scenario& sc) {
   j["gpu"] = sc.cluster.gpu.name;
   j["model"] = sc.model.name;
   j["params"] = sc.model.total_params();
+  if (sc.model.moe.enabled()) j["active_params"] = sc.model.active_params();
   j["parallelism"] = {{"tp", sc.plan.tp}, {"pp", sc.plan.pp}, {"dp", sc.plan.dp}, {"cp", sc.plan.cp},
+                      {"ep", sc.plan.ep}, {"etp", expert_tp(sc.plan)}, {"cp_comm", to_string(sc.plan.cp_comm)},
                       {"vpp", sc.plan.vpp}, {"schedule", to_string(sc.plan.schedule)},
                       {"zero", sc.plan.zero}, {"recompute", to_string(sc.plan.recompute)},
                       {"micro_batch", sc.plan.micro_batch}, {"microbatches", r.microbatches}};
@@ -87,7 +89,7 @@ nlohmann::json to_json(const Result& r, const Scenario& sc) {
 
 std::string to_csv_header() {
   return "scenario,engine,gpus,step_time_s,tokens_per_s,model_tflops_per_gpu,hardware_tflops_per_gpu,mfu,hfu,"
-         "compute_s,tp_s,pp_s,dp_s,cp_s,bubble_s,optimizer_s,memory_peak_gib,memory_fits,time_to_train_days,"
+         "compute_s,tp_s,pp_s,dp_s,cp_s,ep_s,bubble_s,optimizer_s,memory_peak_gib,memory_fits,time_to_train_days,"
          "gpu_hours,cost_usd,energy_mwh";
 }
 
@@ -103,7 +105,7 @@ std::string to_csv_row(const Result& r) {
   const Breakdown& b = r.breakdown;
   o << name << ',' << r.engine << ',' << r.gpus << ',' << r.step_time_s << ',' << r.tokens_per_s << ','
     << r.model_tflops_per_gpu << ',' << r.hardware_tflops_per_gpu << ',' << r.mfu << ',' << r.hfu << ','
-    << b.compute << ',' << b.tp << ',' << b.pp << ',' << b.dp << ',' << b.cp << ',' << b.bubble << ','
+    << b.compute << ',' << b.tp << ',' << b.pp << ',' << b.dp << ',' << b.cp << ',' << b.ep << ',' << b.bubble << ','
     << b.optimizer << ',' << r.memory.peak / kGiB << ',' << (r.memory.fits ? "true" : "false") << ','
     << r.training.days << ',' << r.training.gpu_hours << ',' << r.training.cost_usd << ','
     << r.training.energy_mwh;
@@ -115,13 +117,19 @@ std::string to_report(const Result& r, const Scenario& sc) {
   const auto& p = sc.plan;
   o << "aiscale: " << r.scenario << " (" << r.engine << " engine)\n";
   if (!sc.description.empty()) o << "  " << sc.description << "\n";
-  o << "  model      " << sc.model.name << ", " << f("%.1f", sc.model.total_params() / 1e9) << "B parameters, "
-    << sc.model.layers << " layers, hidden " << sc.model.hidden << "\n";
+  o << "  model      " << sc.model.name << ", " << f("%.1f", sc.model.total_params() / 1e9) << "B parameters"
+    << (sc.model.moe.enabled() ? " (" + f("%.1f", sc.model.active_params() / 1e9) + "B active, " +
+                                     std::to_string(sc.model.moe.experts) + " experts, top-" +
+                                     std::to_string(sc.model.moe.top_k) + ")"
+                               : std::string())
+    << ", " << sc.model.layers << " layers, hidden " << sc.model.hidden << "\n";
   o << "  cluster    " << r.gpus << " x " << sc.cluster.gpu.name << " (" << sc.cluster.nodes << " nodes x "
     << sc.cluster.gpus_per_node << "), " << sc.cluster.scale_out.topology << ", "
     << format_bandwidth(sc.cluster.scale_out.nic.value) << " x " << sc.cluster.scale_out.nics_per_node
     << " NICs/node\n";
   o << "  plan       tp " << p.tp << " pp " << p.pp << " dp " << p.dp << " cp " << p.cp
+    << (p.cp > 1 ? " (" + to_string(p.cp_comm) + ")" : "")
+    << (sc.model.moe.enabled() ? " ep " + std::to_string(p.ep) + " etp " + std::to_string(expert_tp(p)) : "")
     << (p.vpp > 1 ? " vpp " + std::to_string(p.vpp) : "") << ", " << to_string(p.schedule) << ", ZeRO-" << p.zero
     << ", recompute " << to_string(p.recompute) << (p.sequence_parallel ? ", SP" : "") << ", micro-batch "
     << p.micro_batch << " x " << r.microbatches << "\n\n";
@@ -142,6 +150,7 @@ std::string to_report(const Result& r, const Scenario& sc) {
   line("compute", b.compute);
   line("TP communication", b.tp);
   line("CP communication", b.cp);
+  line("EP communication", b.ep);
   line("PP communication", b.pp);
   line("DP communication", b.dp);
   line("pipeline bubble", b.bubble);
@@ -150,7 +159,9 @@ std::string to_report(const Result& r, const Scenario& sc) {
   o << "\n  memory per GPU (stage " << m.stage << ")  " << format_bytes(m.peak) << " of " << format_bytes(m.capacity)
     << (m.fits ? "  fits" : "  DOES NOT FIT") << "\n";
   o << "    weights " << format_bytes(m.weights) << ", gradients " << format_bytes(m.gradients) << ", optimizer "
-    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations) << "\n";
+    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations)
+    << (m.fp8_state > 0 ? ", of the weights FP8 copies and scaling " + format_bytes(m.fp8_state) : std::string())
+    << "\n";
   if (sc.training.tokens > 0) {
     o << "\n  training " << f("%.3g", sc.training.tokens) << " tokens\n";
     o << "    steps " << f("%.0f", r.training.steps) << ", " << f("%.1f", r.training.days) << " days, "

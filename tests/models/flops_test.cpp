@@ -22,7 +22,7 @@ TEST(Flops, ModelFlopsAreSixNDPlusAttention) {
   const double B = 1, s = 8192;
   const StepFlops f = step_flops(m, p, B, s);
   // Non-embedding parameters plus the LM head: 6 * N * tokens, then 12 * l * h * s per token for attention.
-  const double n = double(m.layers) * (m.layer_params() - 2 * m.hidden) + double(m.vocab) * m.hidden;
+  const double n = double(m.layers) * (m.dense_layer_params() - 2 * m.hidden) + double(m.vocab) * m.hidden;
   const double expected = 6 * n * B * s + 12.0 * m.layers * m.hidden * s * B * s;
   EXPECT_NEAR(f.model / expected, 1.0, 1e-9);
   EXPECT_DOUBLE_EQ(f.hardware, f.model);

@@ -23,7 +23,7 @@ TransformerConfig small_model() {
 // Hand-computed values (see the arithmetic in each comment); activations per Korthikanti et al. 2022, Table 2.
 TEST(Memory, Zero0NoRecomputeNoFlash) {
   const TransformerConfig m = small_model();
-  ASSERT_EQ(m.layer_params(), 12587008);
+  ASSERT_EQ(m.dense_layer_params(), 12587008);
   ParallelPlan p;
   p.dp = 8;
   p.micro_batch = 2;
