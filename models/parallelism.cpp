@@ -49,7 +49,9 @@ std::vector<ChunkSpan> chunk_spans(const TransformerConfig& model, const Paralle
     for (int s = 0; s < pp; ++s) {
       ChunkSpan& span = out[static_cast<size_t>(s * v + c)];
       span.first = next;
-      span.count = per_stage[static_cast<size_t>(s)] / v;
+      // A stage whose layers do not split evenly gives its first chunks one layer more.
+      const int n = per_stage[static_cast<size_t>(s)];
+      span.count = n / v + (c < n % v ? 1 : 0);
       next += span.count;
     }
   return out;
@@ -104,9 +106,9 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
                                s(others) + " other pipeline stages");
     } else {
       for (int n : stage_layers(m, p))
-        if (n % p.vpp != 0) {
-          diag.inconsistent("parallelism.vpp", "a stage of " + s(n) + " layers does not split into vpp=" +
-                                                   s(p.vpp) + " model chunks");
+        if (n < p.vpp) {
+          diag.inconsistent("parallelism.vpp", "a stage of " + s(n) + " layers cannot hold vpp=" + s(p.vpp) +
+                                                   " model chunks");
           break;
         }
     }

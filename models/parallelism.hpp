@@ -52,7 +52,8 @@ int expert_tp(const ParallelPlan& plan);
 int expert_dp(const ParallelPlan& plan);
 
 // Layers of each pipeline stage (uneven first/last stages as the plan says) and, for stage s and model chunk c,
-// the index of its first layer and its layer count (Megatron numbering: chunk c of every stage, then chunk c+1).
+// the index of its first layer and its layer count (Megatron numbering: chunk c of every stage, then chunk c+1;
+// an uneven stage gives its first chunks one layer more).
 std::vector<int> stage_layers(const TransformerConfig& model, const ParallelPlan& plan);
 struct ChunkSpan {
   int first = 0, count = 0;

@@ -257,10 +257,15 @@ TEST(UnevenStages, LlamaThreeLayout) {
   EXPECT_EQ(spans[15].first, 119);
   // The embedding stage holds fewer layer parameters than a middle stage.
   EXPECT_LT(stage_params(sc.model, sc.plan, 0).dense - 128256.0 * 16384 / 8, stage_params(sc.model, sc.plan, 1).dense);
-  // Interleaving splits each stage's layers into vpp chunks: 7 layers do not split in 2.
+  // Interleaving splits each stage's layers into vpp chunks; 7 layers split 4 + 3.
   doc["parallelism"]["vpp"] = 2;
-  doc["training"]["global_batch"] = 256;
-  EXPECT_TRUE(has_issue(issues_of(doc), "parallelism.vpp", "does not split"));
+  const Scenario il = parse_scenario(doc);
+  const std::vector<ChunkSpan> s2 = chunk_spans(il.model, il.plan);
+  EXPECT_EQ(s2[0].count, 4);
+  EXPECT_EQ(s2[1].count, 3);
+  EXPECT_EQ(s2[1].first, 64);  // chunk 1 of stage 0 follows chunk 0 of every stage: 4 + 14 x 4 + 4
+  doc["parallelism"]["vpp"] = 8;
+  EXPECT_TRUE(has_issue(issues_of(doc), "parallelism.vpp", "cannot hold vpp=8"));
 }
 
 TEST(ModernPlans, RejectedWithClearErrors) {
