@@ -53,20 +53,36 @@ void print_models(bool json) {
   nlohmann::json j = nlohmann::json::array();
   char line[256];
   if (!json) {
-    std::snprintf(line, sizeof line, "%-14s %10s %7s %7s %6s %5s %7s %8s %7s\n", "model", "params", "layers", "hidden",
-                  "heads", "kv", "ffn", "vocab", "ffn_act");
-    std::cout << line << std::string(80, '-') << "\n";
+    std::snprintf(line, sizeof line, "%-14s %10s %9s %7s %7s %6s %5s %7s %8s %7s  %s\n", "model", "params", "active",
+                  "layers", "hidden", "heads", "kv", "ffn", "vocab", "ffn_act", "experts");
+    std::cout << line << std::string(106, '-') << "\n";
   }
   for (const auto& m : model_presets()) {
     if (json) {
       j.push_back({{"name", m.name}, {"params", m.total_params()}, {"layers", m.layers}, {"hidden", m.hidden},
                    {"heads", m.heads}, {"kv_heads", m.kv_heads}, {"ffn_hidden", m.ffn_hidden}, {"vocab", m.vocab},
                    {"ffn_act", to_string(m.ffn_act)}, {"tied_embeddings", m.tied_embeddings}, {"source", m.source}});
+      if (m.moe.enabled())
+        j.back()["moe"] = {{"experts", m.moe.experts},           {"top_k", m.moe.top_k},
+                           {"shared_experts", m.moe.shared_experts}, {"expert_ffn_hidden", m.moe.expert_ffn_hidden},
+                           {"every", m.moe.every},               {"first_dense", m.moe.first_dense},
+                           {"active_params", m.active_params()}};
+      if (m.mla.enabled())
+        j.back()["mla"] = {{"q_lora_rank", m.mla.q_lora_rank}, {"kv_lora_rank", m.mla.kv_lora_rank},
+                           {"qk_nope_head_dim", m.mla.qk_nope_head_dim}, {"qk_rope_head_dim", m.mla.qk_rope_head_dim},
+                           {"v_head_dim", m.mla.v_head_dim}};
       continue;
     }
-    std::snprintf(line, sizeof line, "%-14s %9.2fB %7d %7d %6d %5d %7d %8d %7s\n", m.name.c_str(),
-                  m.total_params() / 1e9, m.layers, m.hidden, m.heads, m.kv_heads, m.ffn_hidden, m.vocab,
-                  to_string(m.ffn_act).c_str());
+    std::string experts = "-";
+    if (m.moe.enabled()) {
+      experts = std::to_string(m.moe.experts) + " top-" + std::to_string(m.moe.top_k);
+      if (m.moe.shared_experts > 0) experts += " +" + std::to_string(m.moe.shared_experts) + " shared";
+      experts += ", width " + std::to_string(m.moe.expert_ffn_hidden);
+      if (m.mla.enabled()) experts += "; MLA";
+    }
+    std::snprintf(line, sizeof line, "%-14s %9.2fB %8.2fB %7d %7d %6d %5d %7d %8d %7s  %s\n", m.name.c_str(),
+                  m.total_params() / 1e9, m.active_params() / 1e9, m.layers, m.hidden, m.heads, m.kv_heads,
+                  m.ffn_hidden, m.vocab, to_string(m.ffn_act).c_str(), experts.c_str());
     std::cout << line;
   }
   if (json) std::cout << j.dump(2) << "\n";
