@@ -28,6 +28,9 @@ struct ParallelPlan {
   bool overlap_grad_reduce = false;
   bool overlap_param_gather = false;
   bool tp_comm_overlap = false;
+  // EP all-to-alls hidden under another micro-batch's compute (Megatron-Core --overlap-moe-expert-parallel-comm,
+  // DeepSeek-V3's DualPipe); otherwise they sit on the critical path.
+  bool ep_comm_overlap = false;
 };
 
 std::string to_string(Schedule s);

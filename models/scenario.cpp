@@ -222,6 +222,7 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
   p.overlap_grad_reduce = r.flag("overlap_grad_reduce", false);
   p.overlap_param_gather = r.flag("overlap_param_gather", false);
   p.tp_comm_overlap = r.flag("tp_comm_overlap", false);
+  p.ep_comm_overlap = r.flag("ep_comm_overlap", false);
   r.finish();
   return p;
 }

@@ -186,14 +186,15 @@ Workload build_workload(const Scenario& sc) {
     v.push_back(gemm("router", ph, Td, E, h));
     v.push_back(mem("router_topk", ph, 3 * 4 * Td * E));       // fp32 logits: softmax/sigmoid, top-k, write probs
     v.push_back(mem("permute", ph, 2 * e * Td * k * load * h));  // gather token copies by expert
-    if (p.ep > 1) v.push_back(coll("ep_dispatch", ph, CollOp::all_to_all, Group::ep, e * routed * h, false));
+    const bool epo = p.ep_comm_overlap;
+    if (p.ep > 1) v.push_back(coll("ep_dispatch", ph, CollOp::all_to_all, Group::ep, e * routed * h, epo));
     if (etp > 1) v.push_back(coll("etp_ag", ph, CollOp::all_gather, Group::etp, e * expert_tokens * h, false));
     const double per_expert = expert_tokens / local_experts;
     v.push_back(gemm("expert_fc1", ph, per_expert, act_ratio * fe / etp, h, local_experts));
     v.push_back(mem(gated ? "expert_swiglu" : "expert_gelu", ph, (act_ratio + 1) * e * expert_tokens * fe / etp));
     v.push_back(gemm("expert_fc2", ph, per_expert, h, fe / etp, local_experts));
     if (etp > 1) v.push_back(coll("etp_rs", ph, CollOp::reduce_scatter, Group::etp, e * expert_tokens * h, false));
-    if (p.ep > 1) v.push_back(coll("ep_combine", ph, CollOp::all_to_all, Group::ep, e * routed * h, false));
+    if (p.ep > 1) v.push_back(coll("ep_combine", ph, CollOp::all_to_all, Group::ep, e * routed * h, epo));
     v.push_back(mem("unpermute", ph, (2 * e * k * load + e) * Td * h));  // scatter back, weight by probs, sum
     v.push_back(mem("dropout_add2", ph, (3 * e + 1) * T * h * rep));
   };

@@ -147,9 +147,15 @@ TEST(Moe, ExpertParallelAllToAllVolume) {
   EXPECT_DOUBLE_EQ(fc1->m, 2048);
   EXPECT_DOUBLE_EQ(fc1->n, 1024);
   EXPECT_DOUBLE_EQ(fc1->batch, 2);
+  EXPECT_FALSE(d->overlapped);
   // Backward runs both all-to-alls again.
   EXPECT_NE(find_op(w.kinds[1].bwd, "ep_dispatch"), nullptr);
   EXPECT_NE(find_op(w.kinds[1].bwd, "ep_combine"), nullptr);
+  // With ep_comm_overlap the all-to-alls hide under compute (Megatron-Core --overlap-moe-expert-parallel-comm).
+  doc["parallelism"]["ep_comm_overlap"] = true;
+  w = build_workload(parse_scenario(doc));
+  EXPECT_TRUE(find_op(w.kinds[1].fwd, "ep_dispatch")->overlapped);
+  doc["parallelism"].erase("ep_comm_overlap");
   // Routing imbalance and capacity factor scale the busiest rank's traffic.
   doc["training"]["moe_imbalance"] = 1.5;
   w = build_workload(parse_scenario(doc));
