@@ -58,7 +58,7 @@ void add_plan_command(CLI::App& app) {
   struct Opts {
     std::optional<std::string> base;
     std::vector<std::string> sets;
-    std::string gpus, range, objective = "time", deadline, budget, vary = "tp,pp,cp,vpp,micro_batch,zero,recompute";
+    std::string gpus, range, objective = "time", deadline, budget, vary = all_dims();
     std::string plot, scaling_plot, verify;
     int top = 10, jobs = 0;
     bool json = false;
@@ -69,11 +69,14 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--set", o->sets, "Override a base field first (repeatable)");
   cmd->add_option("--gpus", o->gpus, "GPU counts to consider, e.g. 1024,2048,4096");
   cmd->add_option("--gpus-range", o->range, "A..B doubling from A, or A..B:STEP");
-  cmd->add_option("--objective", o->objective, "time | cost | energy")->check(CLI::IsMember({"time", "cost", "energy"}));
+  cmd->add_option("--objective", o->objective, "time | cost | energy")
+      ->check(CLI::IsMember({"time", "cost", "energy"}));
   cmd->add_option("--deadline", o->deadline, "Longest acceptable time to train, e.g. 30d");
   cmd->add_option("--budget", o->budget, "Largest acceptable cost, e.g. 5MUSD");
   cmd->add_option("--top", o->top, "How many configurations to list")->check(CLI::Range(1, 100000));
-  cmd->add_option("--vary", o->vary, "Dimensions to search (others keep the base values)");
+  cmd->add_option(
+      "--vary", o->vary,
+      "Dimensions to search, comma-separated (others keep the base values): " + all_dims() + " (default), or all");
   cmd->add_option("-j,--jobs", o->jobs, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_option("--plot", o->plot, "Write the Pareto front (time to train vs cost) as SVG");
   cmd->add_option("--scaling-plot", o->scaling_plot, "Write the best time to train per GPU count as SVG");
@@ -102,7 +105,8 @@ void add_plan_command(CLI::App& app) {
     if (!o->verify.empty()) {
       // The event engine re-times the ranked configurations: contention and overlap the closed form cannot see.
       const EventOptions eo = parse_event_options(base.engine);
-      text += "\nverified on the event engine:\nrank   gpus  tp  pp    dp  cp vpp  mb   analytic      event    diff\n";
+      text +=
+          "\nverified on the event engine:\nrank   gpus  tp  pp    dp  cp  ep vpp  mb   analytic      event    diff\n";
       j["verify"] = nlohmann::json::array();
       for (size_t i = 0; i < rep.ranked.size(); ++i) {
         const Candidate& c = rep.ranked[i];
@@ -112,12 +116,12 @@ void add_plan_command(CLI::App& app) {
         const double ev = simulate_event(sc, prof, eo).step_time_s;
         const double diff = (ev - c.step_time_s) / c.step_time_s * 100;
         char buf[200];
-        std::snprintf(buf, sizeof buf, "%4zu %6d %3d %3d %5d %3d %3d %3d %10s %10s %+6.1f%%\n", i + 1, c.gpus, c.plan.tp,
-                      c.plan.pp, c.plan.dp, c.plan.cp, c.plan.vpp, c.plan.micro_batch,
+        std::snprintf(buf, sizeof buf, "%4zu %6d %3d %3d %5d %3d %3d %3d %3d %10s %10s %+6.1f%%\n", i + 1, c.gpus,
+                      c.plan.tp, c.plan.pp, c.plan.dp, c.plan.cp, c.plan.ep, c.plan.vpp, c.plan.micro_batch,
                       format_time(c.step_time_s).c_str(), format_time(ev).c_str(), diff);
         text += buf;
-        j["verify"].push_back({{"rank", i + 1}, {"analytic_step_time_s", c.step_time_s}, {"event_step_time_s", ev},
-                               {"diff_pct", diff}});
+        j["verify"].push_back(
+            {{"rank", i + 1}, {"analytic_step_time_s", c.step_time_s}, {"event_step_time_s", ev}, {"diff_pct", diff}});
       }
     }
     std::cout << (o->json ? j.dump(2) + "\n" : text);

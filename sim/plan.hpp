@@ -2,10 +2,9 @@
 // The capacity planner: enumerate every valid parallel configuration for each GPU count, drop those that do not
 // fit in memory, rank the rest by time, cost or energy under a deadline and a budget, and find the Pareto front
 // of time-to-train against cost.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/calibration_profile.hpp"
 #include "models/scenario.hpp"
@@ -17,11 +16,16 @@ enum class Objective { time, cost, energy };
 Objective parse_objective(const std::string& s);
 std::string to_string(Objective o);
 
-// Which plan dimensions the planner may change; the others keep the base scenario's values.
+// Which plan dimensions the planner may change; the others keep the base scenario's values. pp includes uneven
+// first/last stages where the layers do not split evenly; schedule picks 1F1B or ZB-H1 for vpp=1 (vpp > 1 is
+// always interleaved); ep and etp matter for mixture-of-experts models only.
 struct PlanDims {
-  bool tp = true, pp = true, cp = true, vpp = true, micro_batch = true, zero = true, recompute = true;
+  bool tp = true, pp = true, cp = true, cp_comm = true, ep = true, etp = true, vpp = true, schedule = true,
+       micro_batch = true, zero = true, recompute = true;
 };
-PlanDims parse_dims(const std::string& csv);  // "tp,pp,vpp,micro_batch" (dp always follows the GPU count)
+// "tp,pp,vpp,micro_batch" (dp always follows the GPU count); "all" for every dimension.
+PlanDims parse_dims(const std::string& csv);
+std::string all_dims();  // the names parse_dims accepts, comma-separated
 
 struct PlanOptions {
   std::vector<int> gpu_counts;  // empty: the base scenario's
@@ -42,12 +46,16 @@ struct Candidate {
 };
 
 struct PlanReport {
-  std::vector<Candidate> ranked;  // feasible (fit, within constraints), best first, at most `top`
-  std::vector<Candidate> pareto;  // non-dominated in (days, cost) among configurations that fit
+  std::vector<Candidate> ranked;              // feasible (fit, within constraints), best first, at most `top`
+  std::vector<Candidate> pareto;              // non-dominated in (days, cost) among configurations that fit
   std::vector<Candidate> best_per_gpu_count;  // for scaling plots, by the objective
-  std::vector<Candidate> all_fitting;         // every configuration that fits (for plots)
-  size_t enumerated = 0, valid = 0, fitting = 0, meeting = 0;
+  std::vector<Candidate> all_fitting;         // every configuration timed (for plots)
+  // Counts: combinations enumerated, valid plans, plans that fit in memory, plans timed (those that fit less the
+  // ones a lighter recompute or ZeRO setting of the same configuration dominates), timed plans within the
+  // deadline and budget.
+  size_t enumerated = 0, valid = 0, fitting = 0, timed = 0, meeting = 0;
   double seconds = 0;
+  bool moe = false;  // the model has experts: the table shows the expert tensor-parallel size too
 };
 
 PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& options);

@@ -1,9 +1,13 @@
+#include "sim/plan.hpp"
+
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "models/error.hpp"
-#include "sim/analytic.hpp"
-#include "sim/plan.hpp"
 #include "models/svg_plot.hpp"
+#include "models/transformer.hpp"
+#include "sim/analytic.hpp"
 
 using namespace aiscale;
 
@@ -66,8 +70,168 @@ TEST(Plan, ConstraintsAndFixedDimensions) {
     EXPECT_EQ(c.plan.micro_batch, 1);
   }
   EXPECT_THROW(parse_dims("tp,warp"), Error);
+  EXPECT_THROW(parse_dims("ep,etpp"), Error);
   o.gpu_counts = {1020};
   EXPECT_THROW(run_plan(f.sc, f.prof, o), Error);
+}
+
+namespace {
+Scenario mixtral() {
+  const std::string file = std::string(AISCALE_SOURCE_DIR) + "/scenarios/mixtral-8x7b-64xh100.json";
+  return parse_scenario(read_json_file(file), std::string(AISCALE_SOURCE_DIR) + "/scenarios");
+}
+}  // namespace
+
+TEST(Plan, VaryNamesEveryDimension) {
+  const PlanDims none = parse_dims("dp");
+  EXPECT_FALSE(none.ep || none.etp || none.cp || none.cp_comm || none.schedule || none.tp);
+  const PlanDims some = parse_dims("ep,etp,cp,cp_comm,schedule");
+  EXPECT_TRUE(some.ep && some.etp && some.cp && some.cp_comm && some.schedule);
+  EXPECT_FALSE(some.tp || some.pp || some.vpp || some.micro_batch || some.zero || some.recompute);
+  const PlanDims all = parse_dims("all");
+  EXPECT_TRUE(all.tp && all.pp && all.ep && all.etp && all.schedule && all.recompute);
+  const PlanDims listed = parse_dims(all_dims());
+  EXPECT_TRUE(listed.tp && listed.cp_comm && listed.ep && listed.etp && listed.schedule && listed.micro_batch);
+}
+
+// Mixtral 8x7B on 64 H100: the planner searches expert parallelism (only divisors of the 8 experts, etp*ep within
+// a pipeline stage), expert tensor parallelism, both context-parallel exchanges and ZB-H1.
+TEST(Plan, MixtureOfExpertsSearchesExpertParallelismAndZeroBubble) {
+  const Scenario sc = mixtral();
+  const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+  PlanOptions o;
+  o.gpu_counts = {64};
+  o.dims = parse_dims("tp,pp,cp,cp_comm,ep,etp,vpp,schedule");  // micro_batch, zero, recompute as the base's
+  o.jobs = 2;
+  o.top = 1000000;
+  const PlanReport r = run_plan(sc, prof, o);
+  ASSERT_FALSE(r.ranked.empty());
+  EXPECT_TRUE(r.moe);
+  std::set<int> eps;
+  bool zb = false, etp_folded = false, cp_p2p = false, cp_ag = false;
+  for (const auto& c : r.all_fitting) {
+    const ParallelPlan& p = c.plan;
+    SCOPED_TRACE("tp " + std::to_string(p.tp) + " pp " + std::to_string(p.pp) + " ep " + std::to_string(p.ep));
+    EXPECT_EQ(sc.model.moe.experts % p.ep, 0);
+    EXPECT_EQ((p.tp * p.cp * p.dp) % (expert_tp(p) * p.ep), 0);
+    EXPECT_EQ(p.tp * p.pp * p.dp * p.cp, c.gpus);
+    eps.insert(p.ep);
+    if (p.schedule == Schedule::zb_h1) {
+      zb = true;
+      EXPECT_EQ(p.vpp, 1);
+      EXPECT_GT(p.pp, 1);
+    }
+    etp_folded |= p.tp > 1 && expert_tp(p) == 1;
+    cp_p2p |= p.cp > 1 && p.cp_comm == CpComm::p2p;
+    cp_ag |= p.cp > 1 && p.cp_comm == CpComm::all_gather;
+  }
+  EXPECT_TRUE(eps.count(2) && eps.count(4) && eps.count(8)) << "expert parallelism > 1 not searched";
+  bool ranked_ep = false;
+  for (const auto& c : r.ranked) ranked_ep |= c.plan.ep > 1;
+  EXPECT_TRUE(ranked_ep);
+  EXPECT_TRUE(zb);
+  EXPECT_TRUE(etp_folded);
+  EXPECT_TRUE(cp_p2p && cp_ag);
+  // The scenario's own plan (tp 1, pp 4, ep 8) was in the search, so the best is no slower.
+  const Result own = simulate_analytic(sc, prof);
+  EXPECT_LE(r.ranked[0].days, own.training.days * (1 + 1e-9));
+  // The outputs show the expert dimensions.
+  const nlohmann::json j = to_json(r, o);
+  const auto& par = j["ranked"][0]["parallelism"];
+  EXPECT_TRUE(par.contains("ep") && par.contains("etp") && par.contains("cp_comm"));
+  const std::string table = plan_table(r, o);
+  EXPECT_NE(table.find("  ep etp"), std::string::npos);
+  EXPECT_NE(table.find("schedule"), std::string::npos);
+}
+
+TEST(Plan, FixedDimensionsKeepTheBaseExpertPlan) {
+  const Scenario sc = mixtral();
+  const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+  PlanOptions o;
+  o.gpu_counts = {64};
+  o.dims = parse_dims("pp,micro_batch");
+  const PlanReport r = run_plan(sc, prof, o);
+  ASSERT_FALSE(r.all_fitting.empty());
+  for (const auto& c : r.all_fitting) {
+    EXPECT_EQ(c.plan.ep, 8);
+    EXPECT_EQ(c.plan.tp, 1);
+    EXPECT_NE(c.plan.schedule, Schedule::zb_h1);  // the base's 1F1B, or interleaved: vpp is not varied
+  }
+}
+
+TEST(Plan, DenseModelsKeepEpOneAndAddZeroBubble) {
+  Fixture f;
+  PlanOptions o;
+  o.gpu_counts = {1024};
+  o.dims = parse_dims("pp,vpp,schedule,ep,etp");
+  o.jobs = 2;
+  const PlanReport r = run_plan(f.sc, f.prof, o);
+  ASSERT_FALSE(r.all_fitting.empty());
+  EXPECT_FALSE(r.moe);
+  bool zb = false, one_f = false;
+  for (const auto& c : r.all_fitting) {
+    EXPECT_EQ(c.plan.ep, 1);
+    EXPECT_EQ(expert_tp(c.plan), c.plan.tp);
+    zb |= c.plan.schedule == Schedule::zb_h1;
+    one_f |= c.plan.schedule == Schedule::one_f_one_b;
+    if (c.plan.schedule == Schedule::zb_h1) {
+      EXPECT_EQ(c.plan.vpp, 1);
+    }
+  }
+  EXPECT_TRUE(zb && one_f);
+}
+
+// Llama 3 405B's 126 layers split evenly only over pp in {1, 2, 3, 6, 7, 9, ...}; the planner adds Llama 3's
+// uneven split for powers of two (16 stages: 7 + 14 x 8 + 7) so that power-of-two clusters can pipeline deeply.
+TEST(Plan, UnevenStagesWhereTheLayersDoNotSplit) {
+  Scenario sc = parse_scenario(default_scenario_json());
+  sc.model = *find_model("llama3-405b");
+  sc.training.seq_len = 8192;
+  sc.training.global_batch = 2048;
+  sc.plan.recompute = Recompute::full;
+  const CalibrationProfile prof = load_profile("", sc.cluster.gpu, ".");
+  PlanOptions o;
+  o.gpu_counts = {1024};
+  o.dims = parse_dims("pp,vpp");
+  o.jobs = 2;
+  const PlanReport r = run_plan(sc, prof, o);
+  bool llama3_split = false;
+  for (const auto& c : r.all_fitting) {
+    const ParallelPlan& p = c.plan;
+    if (p.first_stage_layers > 0 || p.last_stage_layers > 0) {
+      EXPECT_NE(sc.model.layers % p.pp, 0);
+      int sum = 0;
+      for (int n : stage_layers(sc.model, p)) sum += n;
+      EXPECT_EQ(sum, sc.model.layers);
+    }
+    llama3_split |= p.pp == 16 && p.first_stage_layers == 7 && p.last_stage_layers == 7;
+  }
+  EXPECT_TRUE(llama3_split);
+}
+
+// Recompute only adds work and ZeRO-2 runs ZeRO-1's collectives: the planner times a heavier memory setting only
+// when the lighter one of the same configuration does not fit.
+TEST(Plan, LighterRecomputeAndZeroDominate) {
+  Fixture f;
+  PlanOptions o;
+  o.gpu_counts = {512};
+  o.dims = parse_dims("tp,pp,zero,recompute");
+  o.jobs = 2;
+  const PlanReport r = run_plan(f.sc, f.prof, o);
+  ASSERT_FALSE(r.all_fitting.empty());
+  EXPECT_LE(r.timed, r.fitting);
+  EXPECT_EQ(r.all_fitting.size(), r.timed);
+  auto same_but = [](const ParallelPlan& a, const ParallelPlan& b) {
+    return a.tp == b.tp && a.pp == b.pp && a.vpp == b.vpp && a.micro_batch == b.micro_batch && a.schedule == b.schedule;
+  };
+  for (const auto& c : r.all_fitting)
+    for (const auto& d : r.all_fitting) {
+      if (!same_but(c.plan, d.plan) || (c.plan.zero == d.plan.zero && c.plan.recompute == d.plan.recompute)) continue;
+      const bool lighter = int(d.plan.recompute) <= int(c.plan.recompute) &&
+                           (d.plan.zero == c.plan.zero || (d.plan.zero == 1 && c.plan.zero == 2));
+      EXPECT_FALSE(lighter) << "timed both zero " << d.plan.zero << "/" << to_string(d.plan.recompute) << " and zero "
+                            << c.plan.zero << "/" << to_string(c.plan.recompute);
+    }
 }
 
 TEST(Plot, SvgIsWellFormedAndDeterministic) {
@@ -82,5 +246,5 @@ TEST(Plot, SvgIsWellFormedAndDeterministic) {
   EXPECT_NE(s.find("<svg"), std::string::npos);
   EXPECT_NE(s.find("</svg>"), std::string::npos);
   EXPECT_NE(s.find("t &lt;&amp;&gt;"), std::string::npos);
-  EXPECT_EQ(std::count(s.begin(), s.end(), '<') , std::count(s.begin(), s.end(), '>'));
+  EXPECT_EQ(std::count(s.begin(), s.end(), '<'), std::count(s.begin(), s.end(), '>'));
 }

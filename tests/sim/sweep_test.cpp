@@ -88,3 +88,30 @@ TEST(Sweep, ParallelRunIsDeterministicAndInOrder) {
   std::remove(a.c_str());
   std::remove(b.c_str());
 }
+
+// Expert parallelism and the zero-bubble schedule sweep like any other field on a mixture-of-experts scenario;
+// values the plan cannot take become invalid rows with the reason, not bad grids.
+TEST(Sweep, ExpertParallelismAndScheduleOnMixtral) {
+  const std::string dir = std::string(AISCALE_SOURCE_DIR) + "/scenarios";
+  const nlohmann::json doc = read_json_file(dir + "/mixtral-8x7b-64xh100.json");
+  const SweepSpec ep = make_sweep(doc, dir, {"parallelism.ep=1,2,4,8,3,16"}, {});
+  ASSERT_EQ(ep.size(), 6u);
+  for (size_t i = 1; i < 4; ++i) {
+    const SweepRow r = evaluate_row(ep, i);
+    EXPECT_EQ(r.status, "ok") << r.reason;
+    EXPECT_GT(r.result.step_time_s, 0);
+  }
+  for (size_t i : {4u, 5u}) {
+    const SweepRow r = evaluate_row(ep, i);
+    EXPECT_EQ(r.status, "invalid");
+    EXPECT_NE(r.reason.find("parallelism.ep"), std::string::npos) << r.reason;
+  }
+  const SweepSpec sched = make_sweep(doc, dir, {"parallelism.schedule=1f1b,zb-h1", "parallelism.vpp=1,2"}, {});
+  const SweepRow one_f = evaluate_row(sched, 0), zb = evaluate_row(sched, 2), zb_vpp = evaluate_row(sched, 3);
+  EXPECT_EQ(one_f.status, "ok");
+  EXPECT_EQ(zb.status, "ok");
+  EXPECT_LE(zb.result.step_time_s, one_f.result.step_time_s);
+  EXPECT_EQ(zb_vpp.status, "invalid");
+  EXPECT_NE(zb_vpp.reason.find("parallelism.schedule"), std::string::npos) << zb_vpp.reason;
+  EXPECT_THROW(make_sweep(doc, dir, {"parallelism.schedule=zb-h2"}, {}), Error);
+}
