@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""For each published validation run, ask the planner for its top K configurations on the same GPU count and
+report where the published configuration ranks and how the planner's best compares with it.
+
+usage: scripts/planner-published-check.py AISCALE [--top 10] [--vary tp,pp,vpp,micro_batch] DIR...
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+KEYS = ("tp", "pp", "vpp", "micro_batch")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("aiscale")
+    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--top", type=int, default=10)
+    ap.add_argument("--vary", default="tp,pp,vpp,micro_batch")
+    a = ap.parse_args()
+    found = total = 0
+    print(f"{'case':<28} {'published (tp,pp,vpp,mb)':<26} {'rank':>5} {'published s':>12} {'best s':>10}  best")
+    for d in a.dirs:
+        for f in sorted(glob.glob(os.path.join(d, "*.json"))):
+            sc = json.load(open(f))
+            p = sc["parallelism"]
+            pub = tuple(p.get(k, 1) for k in KEYS)
+            gpus = sc["cluster"]["nodes"] * sc["cluster"].get("gpus_per_node", 8)
+            sim = json.loads(subprocess.run([a.aiscale, "simulate", f, "--json"], check=True,
+                                            capture_output=True, text=True).stdout)
+            out = subprocess.run([a.aiscale, "plan", f, "--gpus", str(gpus), "--top", str(a.top), "--objective",
+                                  "time", "--vary", a.vary, "--json"], check=True, capture_output=True, text=True)
+            top = json.loads(out.stdout)["ranked"]
+            rank = next((i + 1 for i, r in enumerate(top)
+                         if tuple(r["parallelism"].get(k, 1) for k in KEYS) == pub), None)
+            best = top[0]
+            bp = tuple(best["parallelism"][k] for k in KEYS)
+            total += 1
+            found += rank is not None
+            print(f"{os.path.basename(f)[:-5]:<28} {str(pub):<26} {rank if rank else '-':>5} "
+                  f"{sim['step_time_s']:>12.3f} {best['step_time_s']:>10.3f}  {bp}")
+    print(f"published configuration in the top {a.top}: {found}/{total}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
