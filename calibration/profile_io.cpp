@@ -36,7 +36,7 @@ Key key_of(const nlohmann::json& p) {
 // Keys of a profile in the order people read them; others follow alphabetically, and a nested "source" comes last.
 const std::vector<std::string> kKeyOrder = {
     "schema", "gpu", "applies_to", "source", "host", "created", "gemm", "memory", "attention", "launch_overhead",
-    "launch_overhead_source", "collectives", "p2p", "fits", "nvlink", "network", "op", "scope", "ranks", "nodes",
+    "launch_overhead_source", "overlap", "compute_slowdown", "collectives", "p2p", "fits", "nvlink", "network", "op", "scope", "ranks", "nodes",
     "algo", "bytes", "min_bytes", "time", "in_place_time", "latency", "busbw", "m", "n", "k", "dtype", "tflops",
     "points", "measured_from", "mean_abs_rel_error", "regimes", "curves"};
 

@@ -218,11 +218,45 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
     ObjectReader ar(*a, "attention", diag);
     p.flash_fwd_efficiency = ar.number("flash_fwd_efficiency", 0.5, 0.01, 1.0);
     p.flash_bwd_efficiency = ar.number("flash_bwd_efficiency", 0.4, 0.01, 1.0);
+    p.attention_kernel = ar.text("kernel", "default");
     ar.get("source");
+    if (const auto* ks = ar.get("kernels")) {
+      if (!ks->is_object()) {
+        diag.error(origin + ": attention.kernels", "must be an object of kernel name -> efficiencies");
+      } else {
+        for (const auto& [name, k] : ks->items()) {
+          ObjectReader kr(k, "attention.kernels." + name, diag);
+          CalibrationProfile::AttentionKernel ak;
+          ak.fwd = kr.number("flash_fwd_efficiency", 0.5, 0.01, 1.0);
+          ak.bwd = kr.number("flash_bwd_efficiency", 0.4, 0.01, 1.0);
+          ak.source = kr.text("source", "");
+          if (const auto* bs = kr.get("by_seq")) {
+            bool ok = bs->is_array() && !bs->empty();
+            for (const auto& e : ok ? *bs : nlohmann::json::array())
+              ok = ok && e.is_array() && e.size() == 2 && e[0].is_number() && e[1].is_number() &&
+                   e[0].get<double>() > 0 && e[1].get<double>() > 0 && e[1].get<double>() <= 1;
+            if (!ok)
+              diag.error(origin + ": attention.kernels." + name + ".by_seq",
+                         "must be a list of [sequence length, efficiency] pairs with 0 < efficiency <= 1");
+            else
+              for (const auto& e : *bs) ak.by_seq.emplace_back(e[0].get<double>(), e[1].get<double>());
+            std::sort(ak.by_seq.begin(), ak.by_seq.end());
+          }
+          kr.finish();
+          p.attention_kernels[name] = ak;
+        }
+      }
+    }
     ar.finish();
   }
   p.launch_overhead = r.quantity("launch_overhead", p.launch_overhead);
   r.get("launch_overhead_source");
+  if (const auto* o = r.get("overlap")) {
+    ObjectReader orr(*o, "overlap", diag);
+    p.overlap_compute_slowdown = orr.number("compute_slowdown", 0.0, 0.0, 1.0);
+    orr.get("source");
+    orr.finish();
+  }
   if (const auto* c = r.get("collectives")) {
     ObjectReader cr(*c, "collectives", diag);
     if (const auto* nv = cr.get("nvlink")) {

@@ -83,8 +83,21 @@ struct CalibrationProfile {
   std::vector<GemmPoint> gemm_points;
   std::map<Precision, GemmFit> gemm_fits;  // fitted per dtype that has points
   Bandwidth copy_bandwidth, triad_bandwidth;
-  double flash_fwd_efficiency = 0.5, flash_bwd_efficiency = 0.4;
+  double flash_fwd_efficiency = 0.5, flash_bwd_efficiency = 0.4;  // the default attention kernel
+  // Other fused-attention kernels measured on this GPU (e.g. "flash1", "triton"), which a scenario picks with
+  // training.attention_kernel; `attention_kernel` names the default one.
+  struct AttentionKernel {
+    double fwd = 0.5, bwd = 0.4;
+    // Optional forward + backward efficiency by sequence length (published per-length benchmarks), replacing
+    // fwd/bwd: interpolated in log(sequence), held flat outside the measured range.
+    std::vector<std::pair<double, double>> by_seq;
+    std::string source;
+  };
+  std::string attention_kernel = "default";
+  std::map<std::string, AttentionKernel> attention_kernels;
   Seconds launch_overhead{4e-6};
+  // Fraction by which compute slows down while NCCL collectives run beside it (SMs and HBM shared); 0 = none.
+  double overlap_compute_slowdown = 0;
   CollectiveScope nvlink;
   NetworkCal network;
   std::vector<CollectivePoint> collective_points;  // optional measurements (collectives.points)

@@ -62,6 +62,12 @@ double expert_tokens_per_gpu(const TransformerConfig& m, const ParallelPlan& pla
   return tokens * m.moe.top_k * expert_tp(plan) * load;
 }
 
+BytesPerParam bytes_per_param(Precision p, const ParallelPlan& plan) {
+  BytesPerParam b = bytes_per_param(p);
+  if (plan.grad_reduce_bf16) b.gradients = std::min(b.gradients, 2.0);
+  return b;
+}
+
 double layer_activation_bytes(const TransformerConfig& m, const ParallelPlan& plan, double b, double s,
                               bool flash_attention, bool moe_layer, Precision precision) {
   const double seq = s;
@@ -114,7 +120,7 @@ double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatch
 
 MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, const GpuSpec& gpu,
                                Precision precision, int global_batch, int seq, bool flash_attention) {
-  const BytesPerParam bpp = bytes_per_param(precision);
+  const BytesPerParam bpp = bytes_per_param(precision, plan);
   const int mb_count = microbatches(plan, global_batch);
   const double shard = double(plan.dp) * plan.cp;  // ZeRO shards dense parameters over dp (and cp) ranks
   const double eshard = expert_dp(plan);           // and expert parameters over the expert data-parallel ranks

@@ -24,6 +24,8 @@ struct BytesPerParam {
   double weights, gradients, optimizer;
 };
 BytesPerParam bytes_per_param(Precision p);
+// The same for a plan: gradients in 2 bytes when the plan keeps and reduces them in bf16.
+BytesPerParam bytes_per_param(Precision p, const ParallelPlan& plan);
 
 // Parameters held by one GPU of pipeline stage `stage`: the non-expert part (layers of that stage / tp, plus
 // embeddings or head), sharded by ZeRO over dp*cp, and the routed experts (experts / ep, each / etp), sharded by

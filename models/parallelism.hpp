@@ -31,6 +31,9 @@ struct ParallelPlan {
   // EP all-to-alls hidden under another micro-batch's compute (Megatron-Core --overlap-moe-expert-parallel-comm,
   // DeepSeek-V3's DualPipe); otherwise they sit on the critical path.
   bool ep_comm_overlap = false;
+  // Gradients kept and reduced in bf16 instead of fp32 (Megatron-LM --grad-reduce-in-bf16; PyTorch FSDP
+  // MixedPrecision(reduce_dtype=bfloat16), e.g. Composer's "PURE").
+  bool grad_reduce_bf16 = false;
 };
 
 std::string to_string(Schedule s);

@@ -223,6 +223,7 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
   p.overlap_param_gather = r.flag("overlap_param_gather", false);
   p.tp_comm_overlap = r.flag("tp_comm_overlap", false);
   p.ep_comm_overlap = r.flag("ep_comm_overlap", false);
+  p.grad_reduce_bf16 = r.choice("grad_reduce_dtype", "fp32", {"fp32", "bf16"}) == "bf16";
   r.finish();
   return p;
 }
@@ -338,6 +339,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
     sc.training.precision = parse_precision(prec, "training.precision");
     sc.training.tokens = tr.number("tokens", 0, 0, 1e18);
     sc.training.flash_attention = tr.flag("flash_attention", true);
+    sc.training.attention_kernel = tr.text("attention_kernel", "");
     // Routing behaviour of mixture-of-experts training (not part of the model's shape).
     moe_capacity = tr.number("moe_capacity_factor", 0, 0, 64);
     moe_imbalance = tr.number("moe_imbalance", 1, 1, 64);

@@ -21,6 +21,7 @@ struct TrainingSpec {
   Precision precision = Precision::bf16;
   double tokens = 0;  // tokens to train on (0: report per-step figures only)
   bool flash_attention = true;  // fused attention kernel (FlashAttention/cuDNN); false = unfused softmax
+  std::string attention_kernel;  // which fused kernel of the calibration profile (e.g. "flash1"); empty: its default
 };
 
 struct CostSpec {

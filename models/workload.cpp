@@ -113,7 +113,7 @@ Workload build_workload(const Scenario& sc) {
   const bool gated = md.ffn_act == FfnAct::swiglu;
   const double act_ratio = gated ? 2 : 1;
   const CollOp tp_out = sp ? CollOp::reduce_scatter : CollOp::all_reduce;
-  const double grad_bytes = bytes_per_param(tr.precision).gradients;
+  const double grad_bytes = bytes_per_param(tr.precision, p).gradients;
 
   // ----- one layer forward -----
   auto attention_core = [&](std::vector<Op>& v, Phase ph) {
@@ -121,6 +121,7 @@ Workload build_workload(const Scenario& sc) {
       // Causal flash attention computes half of the s x s score matrix: QK^T (d_qk) and PV (d_v) per head.
       // Megatron-Core's CP load balancing gives every CP rank the same share of that triangle.
       v.push_back(attention("flash_attn", ph, 0.5 * 2 * b * sl * s * (a / t) * (dqk + dv)));
+      v.back().m = sl, v.back().n = s;  // query and key lengths (kernel rates depend on them)
     } else {
       const double heads = b * a / t;
       v.push_back(gemm("qk", ph, sl, s, dqk, heads));
@@ -216,6 +217,7 @@ Workload build_workload(const Scenario& sc) {
         }
         case OpKind::attention:
           L.bwd.push_back(attention("flash_attn", Phase::backward, 2 * o.flops));
+          L.bwd.back().m = o.m, L.bwd.back().n = o.n;
           break;
         case OpKind::memory: L.bwd.push_back(mem(o.name, Phase::backward, 1.5 * o.bytes)); break;
         case OpKind::collective: {
@@ -246,7 +248,17 @@ Workload build_workload(const Scenario& sc) {
     // Weight gradients are accumulated into the gradient buffer once per micro-batch: a read-modify-write of
     // every local parameter's gradient (Megatron-LM main_grad accumulation; fused into the GEMM epilogue or not,
     // the traffic is the same).
-    L.bwd.push_back(mem("grad_accum", Phase::backward, 2 * grad_bytes * lp.total()));
+    if (p.zero < 3) {
+      L.bwd.push_back(mem("grad_accum", Phase::backward, 2 * grad_bytes * lp.total()));
+    } else {
+      // PyTorch FSDP's post-backward hook (torch/distributed/fsdp _post_backward_hook): the unsharded gradient is
+      // written and read (2e), cast to the reduce dtype when it differs (e + r), pre-divided in place (2r) before
+      // the reduce-scatter, and the reduced shard accumulated (2r / shard ranks).
+      const double r = grad_bytes;
+      auto per_param = [&](double shard) { return 2 * e + (r != e ? e + r : 0.0) + 2 * r + 2 * r / shard; };
+      L.bwd.push_back(mem("fsdp_grad", Phase::backward,
+                          per_param(double(p.dp) * p.cp) * lp.dense + per_param(expert_dp(p)) * lp.expert));
+    }
     L.bwd.back().wgrad = true;
     // ZeRO-3 gathers each layer's parameters before use and reduce-scatters its gradients (experts over their
     // expert data-parallel group).
@@ -305,7 +317,7 @@ Workload build_workload(const Scenario& sc) {
   w.p2p_bytes = p.pp > 1 ? e * T * h / t : 0;
 
   // ----- once per step -----
-  const BytesPerParam bpp = bytes_per_param(tr.precision);
+  const BytesPerParam bpp = bytes_per_param(tr.precision, p);
   const double shard = double(p.dp) * p.cp, eshard = expert_dp(p);
   for (int st = 0; st < p.pp; ++st) {
     StageStep ss;

@@ -27,7 +27,7 @@ double op_time(const Op& o, const ComputeModel& cm, const CollectiveModel& coll,
     case OpKind::gemm:
       return cm.gemm_time(o.m, o.n, o.k, o.batch);
     case OpKind::attention:
-      return cm.flash_attention_time(o.flops, o.phase == Phase::backward);
+      return cm.flash_attention_time(o.flops, o.phase == Phase::backward, o.n);
     case OpKind::memory:
       return cm.memory_time(o.bytes);
     case OpKind::collective:

@@ -323,3 +323,30 @@ TEST(Moe, ModelFlopsCountActiveExperts) {
   EXPECT_DOUBLE_EQ(f.model, 6 * gemm_weights * tokens + 3 * 4 * (4 * tokens * 2048 * 1024));
   EXPECT_DOUBLE_EQ(f.hardware, f.model);
 }
+
+TEST(GradReduce, Bf16GradientsHalveGradientMemoryAndTraffic) {
+  nlohmann::json doc = nlohmann::json::parse(R"({
+    "schema": "aiscale/scenario/v1",
+    "model": { "layers": 4, "hidden": 1024, "heads": 16, "vocab": 32000 },
+    "cluster": { "gpu": "h100-sxm", "nodes": 1 },
+    "parallelism": { "dp": 8, "zero": 1 },
+    "training": { "global_batch": 8, "seq_len": 2048 }
+  })");
+  const Scenario f32 = parse_scenario(doc);
+  doc["parallelism"]["grad_reduce_dtype"] = "bf16";
+  const Scenario b16 = parse_scenario(doc);
+  const MemoryBreakdown m32 = memory_per_gpu(f32.model, f32.plan, f32.cluster.gpu, Precision::bf16, 8, 2048, true);
+  const MemoryBreakdown m16 = memory_per_gpu(b16.model, b16.plan, b16.cluster.gpu, Precision::bf16, 8, 2048, true);
+  EXPECT_DOUBLE_EQ(m16.gradients, m32.gradients / 2);
+  EXPECT_DOUBLE_EQ(build_workload(b16).stage_steps[0].grad_sync[0].bytes,
+                   build_workload(f32).stage_steps[0].grad_sync[0].bytes / 2);
+  // PyTorch FSDP (ZeRO-3) handles each layer's gradient in its post-backward hook: 2e + (e + r) + 2r + 2r/dp
+  // bytes per parameter with bf16 compute (e = 2) and fp32 reduce (r = 4) on 8 ranks: 4 + 6 + 8 + 1 = 19.
+  doc["parallelism"]["zero"] = 3;
+  doc["parallelism"].erase("grad_reduce_dtype");
+  const Workload w = build_workload(parse_scenario(doc));
+  const Op* g = find_op(w.kinds[0].bwd, "fsdp_grad");
+  ASSERT_NE(g, nullptr);
+  EXPECT_DOUBLE_EQ(g->bytes, 19.0 * 12587008);
+  EXPECT_EQ(find_op(w.kinds[0].bwd, "grad_accum"), nullptr);
+}

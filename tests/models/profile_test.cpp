@@ -70,3 +70,26 @@ TEST(Profile, EachSourceCountsOnceInAFit) {
   const CalibrationProfile unweighted = parse_profile(doc, h100, "h100-sxm");
   EXPECT_LT(p.gemm_fit(Precision::bf16).efficiency, unweighted.gemm_fit(Precision::bf16).efficiency);
 }
+
+TEST(Profile, AttentionKernelsAndOverlapSlowdown) {
+  const GpuSpec& h100 = *find_gpu("h100-sxm");
+  const CalibrationProfile p = load_profile("", h100, ".");
+  EXPECT_EQ(p.attention_kernel, "flash3");
+  ASSERT_EQ(p.attention_kernels.count("flash1"), 1u);
+  const ComputeModel fa3(h100, p, Precision::bf16), fa1(h100, p, Precision::bf16, "flash1");
+  // FlashAttention v1 at 108 of 989.4 TFLOP/s against FlashAttention-3's 600: about 5.5x slower forward.
+  EXPECT_NEAR(fa1.flash_attention_time(1e12, false) / fa3.flash_attention_time(1e12, false), 0.6 / 0.109, 0.02);  // launch overhead aside
+  // The backward kernel recomputes QK^T: 1.25x the useful FLOPs at the published rate.
+  EXPECT_NEAR(fa3.flash_attention_time(2e12, true) - fa3.launch_overhead(), 2.5e12 / (0.45 * 989.4e12), 1e-6);
+  try {
+    ComputeModel bad(h100, p, Precision::bf16, "flash9");
+    FAIL() << "an unknown kernel must be rejected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "training.attention_kernel");
+    EXPECT_NE(std::string(e.what()).find("flash1"), std::string::npos);
+  }
+  // Lee et al. 2025: 18.9% compute slowdown while NCCL collectives overlap; only the overlapped span pays.
+  EXPECT_DOUBLE_EQ(p.overlap_compute_slowdown, 0.189);
+  EXPECT_DOUBLE_EQ(fa3.overlap_penalty(1.0, 4.0), 0.189);
+  EXPECT_DOUBLE_EQ(fa3.overlap_penalty(4.0, 1.0), 0.189);
+}

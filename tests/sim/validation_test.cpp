@@ -33,11 +33,19 @@ TEST(Validation, Sc21Table2PtdP) {
 }
 
 // Megatron-Core H100 weak scaling, model-FLOP convention. Bound at the level the model reaches today so that a
-// regression shows; its largest error (the 1.7B model, +28%) is above the 20% bound (see docs/validation.md).
+// regression shows; its largest error (the 1.7B model, +22%) is above the 20% bound (see docs/validation.md).
 TEST(Validation, MegatronCoreH100) {
   const ValidationReport r = suite("mcore-h100");
   ASSERT_EQ(r.all.cases, 9);
-  EXPECT_LE(r.all.mape, 12.0);
+  EXPECT_LE(r.all.mape, 10.0);
+}
+
+// MosaicML MPT on PyTorch FSDP (llm-foundry benchmark table), MFU in llm-foundry's convention.
+TEST(Validation, MosaicMptFsdp) {
+  const ValidationReport r = suite("mpt");
+  ASSERT_EQ(r.all.cases, 17);
+  EXPECT_LE(r.all.mape, 10.0);
+  EXPECT_LE(r.all.max_ape, 20.0);
 }
 
 TEST(Validation, EveryCaseCarriesItsSource) {
