@@ -22,6 +22,7 @@
 #include "models/error.hpp"
 #include "models/memory.hpp"
 #include "models/workload.hpp"
+#include "sim/analytic.hpp"
 #include "sim/event_platform.hpp"
 #include "sim/event_trace.hpp"
 #include "sim/op_time.hpp"
@@ -87,7 +88,7 @@ struct Signature {
   Group group;
 };
 
-enum class CommKind { tp, cp, dp, p2p };
+enum class CommKind { tp, cp, dp, p2p, expert };
 
 // A communicator: its ranks per lane (the tp lanes of folded workers run the same collective at once), and the
 // stream (one driver actor) that runs its collectives in issue order, as a NCCL communicator's stream does.
@@ -118,7 +119,7 @@ struct Item {
   Group group = Group::tp;
   int sig = -1, slot = -1;
   bool bucket = false;
-  double dur = 0, compute = 0, tp = 0;  // run: time, of it compute and exposed folded TP
+  double dur = 0, compute = 0, tp = 0, ep = 0;  // run: time, of it compute and exposed folded TP / expert TP
   int trace_begin = 0, trace_end = 0;
   const char* name = "";
   int layer = 0;
@@ -138,10 +139,12 @@ struct Worker {
   sg4::Host* host = nullptr;
   Communicator* tp = nullptr;
   Communicator* p2p[2] = {nullptr, nullptr};
+  Communicator* comm[kGroups] = {};  // the communicator of each group this worker's ranks belong to
+  int member[kGroups] = {};          // and this worker's member index in it
   std::map<std::tuple<int, int, int>, InstancePtr> inbox;  // (bwd, chunk, mb) -> transfer
   std::vector<InstancePtr> buckets;
   std::map<int, long> folded;
-  double idle = 0, compute = 0, tp_time = 0, cp_time = 0, dp_time = 0;
+  double idle = 0, compute = 0, tp_time = 0, cp_time = 0, dp_time = 0, ep_time = 0;
   double t_compute_end = 0, t_grad_done = 0, t_opt_end = 0, gather = 0, opt = 0;
 };
 
@@ -150,10 +153,11 @@ class Sim {
   Sim(const Scenario& sc, const CalibrationProfile& prof, const EventOptions& opt, EventNetwork& net,
       std::vector<sg4::Host*> hosts)
       : sc_(sc),
+        prof_(prof),
         p_(sc.plan),
         opt_(opt),
         w_(build_workload(sc)),
-        cm_(sc.cluster.gpu, prof, sc.training.precision),
+        cm_(sc.cluster.gpu, prof, sc.training.precision, sc.training.attention_kernel),
         coll_(nonblocking(sc.cluster), prof),
         net_(net),
         hosts_(std::move(hosts)),
@@ -166,8 +170,23 @@ class Sim {
     link_payload_.assign(net_.links().size(), 0.0);
     link_wire_.assign(net_.links().size(), 0.0);
     const Placements& g = w_.groups;
-    const bool others_off_node = (p_.dp * p_.cp <= 1 || g.dp.ranks_per_node == 1) &&
-                                 (p_.cp <= 1 || g.cp.ranks_per_node == 1) && (p_.pp <= 1 || g.pp.ranks_per_node == 1);
+    etp_ = expert_tp(p_);
+    edp_ = expert_dp(p_);
+    zb_ = p_.schedule == Schedule::zb_h1;
+    // Expert tensor parallelism as wide as tensor parallelism regroups nothing: its groups are the TP groups.
+    etp_is_tp_ = etp_ == p_.tp;
+    // Blocking expert collectives (EP all-to-alls, expert TP) never run beside a TP collective of their own GPUs:
+    // every worker whose GPUs they touch waits in them. Overlapped ones do, and must then stay off the node.
+    bool expert_async = false;
+    for (const LayerOps& k : w_.kinds)
+      for (const auto* ops : {&k.fwd, &k.bwd})
+        for (const Op& o : *ops)
+          expert_async = expert_async || (o.kind == OpKind::collective && o.overlapped &&
+                                          (o.group == Group::ep || (o.group == Group::etp && !etp_is_tp_)));
+    const bool others_off_node =
+        (p_.dp * p_.cp <= 1 || g.dp.ranks_per_node == 1) && (p_.cp <= 1 || g.cp.ranks_per_node == 1) &&
+        (p_.pp <= 1 || g.pp.ranks_per_node == 1) && (edp_ <= 1 || g.edp.ranks_per_node == 1) &&
+        (!expert_async || ((p_.ep <= 1 || g.ep.ranks_per_node == 1) && (etp_ <= 1 || g.etp.ranks_per_node == 1)));
     fold_tp_ = !opt.exact && p_.tp > 1 && g.tp.nodes == 1 && others_off_node;
     // Rail folding: the tp lanes of a data- or context-parallel communicator run the same collective on disjoint
     // GPUs; where their flows also share no link (checked per collective in flowset: one NIC per GPU, and ECMP or
@@ -190,13 +209,21 @@ class Sim {
   int worker_index(int c, int d, int s) const { return c + p_.cp * (d + p_.dp * s); }
   int gpu(int t, int c, int d, int s) const { return t + p_.tp * worker_index(c, d, s); }
   int signature(CollOp op, double bytes, Group g);
-  Template build_template(int s, int c, bool bwd, bool last);
-  const Template& tmpl(int s, int c, bool bwd, bool last) const {
-    return templates_[((static_cast<size_t>(s) * p_.vpp + c) * 2 + (bwd ? 1 : 0)) * 2 + (last ? 1 : 0)];
+  // Passes of a chunk: forward, backward (ZB-H1: its input-gradient part B only) and ZB-H1's weight-gradient W.
+  enum Pass { fwd_pass = 0, bwd_pass = 1, w_pass = 2 };
+  static Pass pass_of(const PipelineTask& tk) { return tk.wgrad ? w_pass : tk.bwd ? bwd_pass : fwd_pass; }
+  Template build_template(int s, int c, Pass pass, bool last);
+  const Template& tmpl(int s, int c, Pass pass, bool last) const {
+    return templates_[((static_cast<size_t>(s) * p_.vpp + c) * 3 + pass) * 2 + (last ? 1 : 0)];
   }
+  // Backward ops of a list that belong to a pass: all of them, or under ZB-H1 those of B or of W.
+  std::vector<Op> pass_ops(const std::vector<Op>& bwd, Pass pass) const;
+  void analytic_times();
+  std::vector<std::vector<PipelineTask>> task_order() const;
   Communicator* new_comm(CommKind kind, Group g, TraceStream stream, int members);
-  Communicator& comm_for(const Worker& w, Group g);
-  int member_of(const Worker& w, Group g) const;
+  void expert_comms(int s, Group g);
+  Communicator& comm_for(const Worker& w, Group g) { return *w.comm[static_cast<int>(g)]; }
+  int member_of(const Worker& w, Group g) const { return w.member[static_cast<int>(g)]; }
   InstancePtr arrive(Communicator& cm, int member, int sig, const std::string& label);
   const FlowSet& flowset(Communicator& cm, int sig, int target);
   void driver_main(Communicator& cm);
@@ -211,6 +238,7 @@ class Sim {
   std::string op_label(const char* name, int layer, int mb) const;
 
   const Scenario& sc_;
+  const CalibrationProfile& prof_;
   const ParallelPlan& p_;
   const EventOptions& opt_;
   Workload w_;
@@ -222,6 +250,8 @@ class Sim {
   AlgorithmCosts costs_;
   bool fold_tp_ = false;
   bool fold_rails_ = false;
+  int etp_ = 1, edp_ = 1;
+  bool etp_is_tp_ = true, zb_ = false;
 
   std::vector<Signature> sigs_;
   std::map<std::tuple<int, double, int>, int> sig_index_;
@@ -229,11 +259,14 @@ class Sim {
   std::vector<std::vector<PipelineTask>> order_;
   std::vector<double> first_fwd_;  // per stage: forward of one micro-batch over all chunks (param-gather overlap)
   std::vector<std::unique_ptr<Communicator>> comms_;
-  std::vector<Communicator*> dp_comm_;  // per stage
-  std::vector<Communicator*> cp_comm_;  // per (d, s)
   std::vector<Worker> workers_;
   int p2p_sig_ = -1;
-  double grad_bytes_per_param_ = 0;
+  std::vector<StageParams> kind_params_;  // per layer kind: local dense and expert parameters
+  // The analytic engine's per-chunk pass times [stage][chunk] (ZB-H1 places its W passes by them), its stage-to-stage
+  // transfer time, and per stage the slowdown that overlapped gradient buckets and parameter gathers cause.
+  std::vector<std::vector<double>> a_fwd_, a_bwd_, a_wgt_;
+  double a_p2p_ = 0;
+  std::vector<double> grad_penalty_, gather_penalty_;
 
   std::vector<double> link_payload_, link_wire_;
   long transfers_ = 0, replicated_ = 0, execs_ = 0, collectives_ = 0, actors_ = 0;
@@ -266,10 +299,18 @@ std::string Sim::op_label(const char* name, int layer, int mb) const {
   return where + "/mb" + std::to_string(mb) + "/" + name;
 }
 
-// The ops of one chunk pass (forward or backward, with embedding/head where they live) as runs of back-to-back
-// kernels, collective arrivals and waits. `last` marks the last micro-batch's backward, whose finished layers
-// release the gradient buckets (Megatron-LM overlap_grad_reduce).
-Template Sim::build_template(int s, int c, bool bwd, bool last) {
+std::vector<Op> Sim::pass_ops(const std::vector<Op>& bwd, Pass pass) const {
+  if (!zb_) return bwd;
+  std::vector<Op> out;
+  for (const Op& o : bwd)
+    if (o.wgrad == (pass == w_pass)) out.push_back(o);
+  return out;
+}
+
+// The ops of one chunk pass (forward, backward, or ZB-H1's B and W) with embedding/head where they live, as runs of
+// back-to-back kernels, collective arrivals and waits. `last` marks the last micro-batch's backward (ZB-H1: its W
+// pass), whose finished layers release the gradient buckets (Megatron-LM overlap_grad_reduce).
+Template Sim::build_template(int s, int c, Pass pass, bool last) {
   Template t;
   const ChunkSpan& span = w_.chunks[static_cast<size_t>(s * p_.vpp + c)];
   const int L = span.count;
@@ -284,7 +325,10 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
     run = Item();
     run.trace_begin = static_cast<int>(t.trace.size());
   };
-  auto folded = [&](const Op& o) { return fold_tp_ && o.group == Group::tp; };
+  // TP collectives (and expert-TP ones on the same ranks) replayed from their calibrated time.
+  auto folded = [&](const Op& o) {
+    return fold_tp_ && (o.group == Group::tp || (o.group == Group::etp && etp_is_tp_));
+  };
   // Queues the arrival of this rank at collective `o` and returns it.
   auto arrive = [&](const Op& o, int layer) -> const Item& {
     Item a;
@@ -305,7 +349,7 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
     for (const Op& o : ops)
       if (o.kind == OpKind::collective && o.overlapped && !folded(o)) waits.push_back({arrive(o, layer).slot, o.group});
     const double list_start = run.dur;
-    double compute = 0, hidden = 0;
+    double compute = 0, hidden = 0, nccl_hidden = 0;
     for (const Op& o : ops) {
       if (o.kind != OpKind::collective) {
         const double dt = op_time(o, cm_, coll_, w_.groups);
@@ -317,8 +361,11 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
         const double dt = op_time(o, cm_, coll_, w_.groups);
         ++t.folded[signature(o.coll, o.bytes, o.group)];
         if (!o.overlapped) {
-          t.trace.push_back({o.name, TraceStream::tp, run.dur, run.dur + dt, o.phase, layer});
-          run.dur += dt, run.tp += dt;
+          const bool expert = o.group == Group::etp;
+          t.trace.push_back(
+              {o.name, expert ? TraceStream::ep : TraceStream::tp, run.dur, run.dur + dt, o.phase, layer});
+          run.dur += dt;
+          (expert ? run.ep : run.tp) += dt;
         } else {
           t.trace.push_back(
               {o.name, TraceStream::tp_overlap, list_start + hidden, list_start + hidden + dt, o.phase, layer});
@@ -326,7 +373,10 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
         }
         continue;
       }
-      if (o.overlapped) continue;  // arrived at the list start
+      if (o.overlapped) {  // arrived at the list start
+        if (o.group != Group::tp) nccl_hidden += op_time(o, cm_, coll_, w_.groups);
+        continue;
+      }
       flush();
       Item wt = arrive(o, layer);
       wt.kind = Item::wait;
@@ -334,6 +384,12 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
     }
     // Overlapped collectives hide under the list's compute; only the excess shows (as in the analytic engine).
     if (hidden > compute) run.dur += hidden - compute, run.tp += hidden - compute;
+    // NCCL collectives running beside the list's kernels slow them (the profile's overlap slowdown; TP overlap
+    // goes through userbuffers and is exempt), charged as compute as the analytic engine does.
+    if (const double pen = cm_.overlap_penalty(nccl_hidden, compute); pen > 0) {
+      t.trace.push_back({"nccl_overlap_slowdown", TraceStream::compute, run.dur, run.dur + pen, ops[0].phase, layer});
+      run.dur += pen, run.compute += pen;
+    }
     if (!waits.empty()) {
       flush();
       for (const auto& [slot, g] : waits) {
@@ -346,45 +402,58 @@ Template Sim::build_template(int s, int c, bool bwd, bool last) {
     }
   };
 
-  // Gradient buckets (Megatron-LM DDP): max(40M, 1M x data-parallel size) parameters, filled in backward order.
+  // Gradient buckets (Megatron-LM DDP): max(40M, 1M x data-parallel size) parameters, filled in backward order;
+  // dense parameters reduce over the data-parallel group, expert parameters over the expert data-parallel group,
+  // each in its own buckets.
   const StageStep& ss = w_.stage_steps[static_cast<size_t>(s)];
-  const bool buckets = last && !ss.grad_sync.empty();
+  const Op* sync[2] = {nullptr, nullptr};  // dense (dp), expert (edp)
+  for (const Op& o : ss.grad_sync) sync[o.group == Group::edp ? 1 : 0] = &o;
+  const bool buckets = last && !ss.grad_sync.empty() && pass == (zb_ ? w_pass : bwd_pass);
   double stage_layer_params = 0;
   for (int cc = 0; cc < p_.vpp; ++cc) {
     const ChunkSpan& sp = w_.chunks[static_cast<size_t>(s * p_.vpp + cc)];
     for (int i = sp.first; i < sp.first + sp.count; ++i) stage_layer_params += w_.layer(i).params;
   }
-  const double extra = std::max(0.0, ss.params - stage_layer_params);
+  const double extra = std::max(0.0, ss.params - stage_layer_params);  // embedding and head: dense
   const bool first_chunk = s == 0 && c == 0, last_chunk = s == p_.pp - 1 && c == p_.vpp - 1;
   const double bucket_params = grad_bucket_params(p_);
-  double filled = 0;
-  auto fill = [&](double params, bool final) {
+  double filled[2] = {0, 0};
+  auto fill = [&](double dense, double expert, bool final) {
     if (!buckets) return;
-    filled += params;
-    while (filled >= bucket_params || (final && filled > 0)) {
-      const double take = std::min(filled, bucket_params);
-      filled -= take;
-      flush();
-      Item a;
-      a.kind = Item::arrive;
-      a.group = Group::dp;
-      a.bucket = true;
-      a.sig = signature(ss.grad_sync[0].coll, take * grad_bytes_per_param_, Group::dp);
-      a.name = ss.grad_sync[0].name;
-      t.items.push_back(a);
+    const double add[2] = {dense, expert};
+    for (int k = 0; k < 2; ++k) {
+      const Op* o = sync[k];
+      if (!o || o->params <= 0) continue;
+      filled[k] += add[k];
+      while (filled[k] >= bucket_params || (final && filled[k] > 0)) {
+        const double take = std::min(filled[k], bucket_params);
+        filled[k] -= take;
+        flush();
+        Item a;
+        a.kind = Item::arrive;
+        a.group = o->group;
+        a.bucket = true;
+        a.sig = signature(o->coll, take * o->bytes / o->params, o->group);
+        a.name = o->name;
+        t.items.push_back(a);
+      }
     }
+  };
+  auto fill_layer = [&](int layer) {
+    const StageParams& lp = kind_params_[static_cast<size_t>(w_.layer_kind[static_cast<size_t>(layer)])];
+    fill(lp.dense, lp.expert, false);
   };
   const double embed_share = first_chunk ? (last_chunk ? extra / 2 : extra) : 0.0;
   const double head_share = last_chunk ? extra - embed_share : 0.0;
-  if (!bwd) {
+  if (pass == fwd_pass) {
     if (first_chunk) list(w_.embed_fwd, -1);
     for (int l = 0; l < L; ++l) list(w_.layer(layer0 + l).fwd, layer0 + l);
     if (last_chunk) list(w_.head_fwd, -2);
   } else {
-    if (last_chunk) list(w_.head_bwd, -2), fill(head_share, false);
-    for (int l = L - 1; l >= 0; --l) list(w_.layer(layer0 + l).bwd, layer0 + l), fill(w_.layer(layer0 + l).params, false);
-    if (first_chunk) list(w_.embed_bwd, -1), fill(embed_share, false);
-    fill(0, true);
+    if (last_chunk) list(pass_ops(w_.head_bwd, pass), -2), fill(head_share, 0, false);
+    for (int l = L - 1; l >= 0; --l) list(pass_ops(w_.layer(layer0 + l).bwd, pass), layer0 + l), fill_layer(layer0 + l);
+    if (first_chunk) list(pass_ops(w_.embed_bwd, pass), -1), fill(embed_share, 0, false);
+    fill(0, 0, true);
   }
   flush();
   return t;
@@ -402,40 +471,161 @@ Communicator* Sim::new_comm(CommKind kind, Group g, TraceStream stream, int memb
   return cm;
 }
 
-Communicator& Sim::comm_for(const Worker& w, Group g) {
-  switch (g) {
-    case Group::tp:
-      return *w.tp;
-    case Group::cp:
-      return *cp_comm_[static_cast<size_t>(w.d + p_.dp * w.s)];
-    default:
-      return *dp_comm_[static_cast<size_t>(w.s)];
+// The analytic engine's pass times, same arithmetic (so ZB-H1 gets the same order): per-list costs with overlapped
+// collectives hidden under the list's compute and the overlap slowdown charged as compute, scaled by the layer kinds
+// of each chunk.
+void Sim::analytic_times() {
+  const CollectiveModel coll(sc_.cluster, prof_);  // the analytic engine's model (fabric oversubscription included)
+  struct Cost {
+    double compute = 0, wgrad = 0, tp = 0, cp = 0, dp = 0, ep = 0;
+    double total() const { return compute + tp + cp + dp + ep; }
+    void add(Group g, double t) {
+      switch (g) {
+        case Group::tp: tp += t; break;
+        case Group::cp: cp += t; break;
+        case Group::ep:
+        case Group::etp: ep += t; break;
+        case Group::dp:
+        case Group::edp:
+        case Group::pp: dp += t; break;
+      }
+    }
+    Cost scaled(double k) const { return {compute * k, wgrad * k, tp * k, cp * k, dp * k, ep * k}; }
+    Cost plus(const Cost& b) const {
+      return {compute + b.compute, wgrad + b.wgrad, tp + b.tp, cp + b.cp, dp + b.dp, ep + b.ep};
+    }
+  };
+  auto time = [&](const Op& o) { return op_time(o, cm_, coll, w_.groups); };
+  auto cost = [&](const std::vector<Op>& ops) {
+    Cost c;
+    double hidden[kGroups] = {};
+    for (const Op& o : ops) {
+      const double t = time(o);
+      if (o.kind != OpKind::collective) {
+        c.compute += t;
+        if (o.wgrad) c.wgrad += t;
+      } else if (o.overlapped) {
+        hidden[static_cast<int>(o.group)] += t;
+      } else {
+        c.add(o.group, t);
+      }
+    }
+    for (int g = 0; g < kGroups; ++g) c.add(Group(g), std::max(0.0, hidden[g] - c.compute));
+    double nccl_hidden = 0;
+    for (int g = 0; g < kGroups; ++g)
+      if (Group(g) != Group::tp) nccl_hidden += hidden[g];
+    c.compute += cm_.overlap_penalty(nccl_hidden, c.compute);
+    return c;
+  };
+  std::vector<Cost> kf, kb;
+  for (const LayerOps& k : w_.kinds) kf.push_back(cost(k.fwd)), kb.push_back(cost(k.bwd));
+  const Cost ef = cost(w_.embed_fwd), eb = cost(w_.embed_bwd), hf = cost(w_.head_fwd), hb = cost(w_.head_bwd);
+  a_fwd_.assign(static_cast<size_t>(p_.pp), std::vector<double>(static_cast<size_t>(p_.vpp)));
+  a_bwd_ = a_wgt_ = a_fwd_;
+  grad_penalty_.assign(static_cast<size_t>(p_.pp), 0.0);
+  gather_penalty_ = grad_penalty_;
+  for (int st = 0; st < p_.pp; ++st) {
+    double last_bwd = 0, first_fwd = 0;
+    for (int c = 0; c < p_.vpp; ++c) {
+      Cost f, b;
+      const std::vector<int> counts = w_.kind_counts(st, c);
+      for (size_t k = 0; k < counts.size(); ++k)
+        f = f.plus(kf[k].scaled(counts[k])), b = b.plus(kb[k].scaled(counts[k]));
+      if (st == 0 && c == 0) f = f.plus(ef), b = b.plus(eb);
+      if (st == p_.pp - 1 && c == p_.vpp - 1) f = f.plus(hf), b = b.plus(hb);
+      const size_t si = static_cast<size_t>(st), ci = static_cast<size_t>(c);
+      a_fwd_[si][ci] = f.total();
+      a_bwd_[si][ci] = zb_ ? b.total() - b.wgrad : b.total();
+      a_wgt_[si][ci] = b.wgrad;
+      last_bwd += a_bwd_[si][ci] + (zb_ ? a_wgt_[si][ci] : 0.0), first_fwd += a_fwd_[si][ci];
+    }
+    // Overlapped gradient buckets slow the last backward, overlapped parameter gathers the first forward.
+    const StageStep& ss = w_.stage_steps[static_cast<size_t>(st)];
+    double grad_hidden = 0, gather_hidden = 0;
+    for (const Op& o : ss.grad_sync) {
+      if (!o.overlapped) continue;
+      const double buckets = std::max(1.0, std::ceil(o.params / grad_bucket_params(p_)));
+      Op one = o;
+      one.bytes = o.bytes / buckets;
+      grad_hidden += buckets * time(one);
+    }
+    for (const Op& o : ss.param_sync)
+      if (o.overlapped) gather_hidden += time(o);
+    grad_penalty_[static_cast<size_t>(st)] = cm_.overlap_penalty(grad_hidden, last_bwd);
+    gather_penalty_[static_cast<size_t>(st)] = cm_.overlap_penalty(gather_hidden, first_fwd);
   }
+  a_p2p_ = w_.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w_.p2p_bytes, w_.groups.pp) : 0.0;
 }
 
-int Sim::member_of(const Worker& w, Group g) const {
-  switch (g) {
-    case Group::tp:
-      return 0;
-    case Group::cp:
-      return w.c;
-    default:
-      return w.c + p_.cp * w.d;  // data-parallel group with context parallelism, in rank order
+// Task order of every stage. ZB-H1 defers W passes into the time a stage would wait for its next input; which ones
+// fit is decided by the analytic engine's list schedule, replayed here from the same op times, so both engines run
+// one schedule and differ only by contention and overlap.
+std::vector<std::vector<PipelineTask>> Sim::task_order() const {
+  const int m = w_.microbatches;
+  if (!zb_) return pipeline_order(p_.pp, p_.vpp, m, p_.schedule);
+  std::vector<std::vector<PipelineTask>> realized;
+  schedule_pipeline(a_fwd_, a_bwd_, a_p2p_, m, p_.schedule, &a_wgt_, &realized);
+  return realized;
+}
+
+// Communicators of an expert group (ep, etp or edp) on stage s. The stage's tp*cp*dp ranks (local rank
+// r = t + tp*(c + cp*d)) are regrouped as etp (fastest), ep, edp: r = et + etp*(e + ep*ed). A worker drives its tp
+// ranks, so groups that share a worker must be driven together: every connected set of groups and workers is one
+// communicator whose lanes are those groups and whose members are those workers (for etp = tp, an EP group is one
+// tp index of ep consecutive workers, and the tp lanes run side by side as in the data-parallel communicator).
+void Sim::expert_comms(int s, Group g) {
+  const int n = p_.tp * p_.cp * p_.dp, per_stage = p_.cp * p_.dp;
+  const int ep = p_.ep, etp = etp_, edp = edp_;
+  const int size = g == Group::ep ? ep : g == Group::etp ? etp : edp;
+  if (size <= 1) return;
+  std::vector<std::vector<int>> groups(static_cast<size_t>(n / size), std::vector<int>(static_cast<size_t>(size)));
+  for (int r = 0; r < n; ++r) {
+    const int et = r % etp, e = (r / etp) % ep, ed = r / (etp * ep);
+    int key = 0, pos = 0;
+    switch (g) {
+      case Group::ep: key = et + etp * ed, pos = e; break;
+      case Group::etp: key = e + ep * ed, pos = et; break;
+      default: key = et + etp * e, pos = ed; break;
+    }
+    groups[static_cast<size_t>(key)][static_cast<size_t>(pos)] = r;
+  }
+  // Union-find over the stage's workers.
+  std::vector<int> parent(static_cast<size_t>(per_stage));
+  for (int i = 0; i < per_stage; ++i) parent[static_cast<size_t>(i)] = i;
+  auto find = [&](int x) {
+    while (parent[static_cast<size_t>(x)] != x) x = parent[static_cast<size_t>(x)];
+    return x;
+  };
+  for (const auto& grp : groups)
+    for (int r : grp) parent[static_cast<size_t>(find(r / p_.tp))] = find(grp[0] / p_.tp);
+  std::map<int, Communicator*> of_root;
+  for (int wl = 0; wl < per_stage; ++wl) {  // members in worker order
+    Communicator*& cm = of_root[find(wl)];
+    if (!cm) cm = new_comm(CommKind::expert, g, g == Group::edp ? TraceStream::edp : TraceStream::ep, 0);
+    Worker& w = workers_[static_cast<size_t>(s * per_stage + wl)];
+    w.comm[static_cast<int>(g)] = cm;
+    w.member[static_cast<int>(g)] = cm->members++;
+  }
+  for (auto& [_, cm] : of_root) cm->seq.assign(static_cast<size_t>(cm->members), 0);
+  for (const auto& grp : groups) {
+    std::vector<int> lane;
+    for (int r : grp) lane.push_back(s * n + r);
+    of_root[find(grp[0] / p_.tp)]->lanes.push_back(std::move(lane));
   }
 }
 
 void Sim::setup() {
-  const int m = w_.microbatches;
-  order_ = pipeline_order(p_.pp, p_.vpp, m, p_.schedule);
-  const StageStep& ss0 = w_.stage_steps[0];
-  grad_bytes_per_param_ = ss0.grad_sync.empty() || ss0.params <= 0 ? 0.0 : ss0.grad_sync[0].bytes / ss0.params;
+  analytic_times();
+  order_ = task_order();
+  for (size_t k = 0; k < w_.kinds.size(); ++k) kind_params_.push_back(layer_params_per_gpu(sc_.model, p_, k == 1));
   for (int s = 0; s < p_.pp; ++s)
     for (int c = 0; c < p_.vpp; ++c)
-      for (int b = 0; b < 2; ++b)
-        for (int last = 0; last < 2; ++last) templates_.push_back(build_template(s, c, b == 1, last == 1));
+      for (int pass = 0; pass < 3; ++pass)
+        for (int last = 0; last < 2; ++last)
+          templates_.push_back(pass == w_pass && !zb_ ? Template() : build_template(s, c, Pass(pass), last == 1));
   first_fwd_.assign(static_cast<size_t>(p_.pp), 0.0);
   for (int s = 0; s < p_.pp; ++s)
-    for (int c = 0; c < p_.vpp; ++c) first_fwd_[static_cast<size_t>(s)] += tmpl(s, c, false, false).dur;
+    for (int c = 0; c < p_.vpp; ++c) first_fwd_[static_cast<size_t>(s)] += tmpl(s, c, fwd_pass, false).dur;
   if (w_.p2p_bytes > 0) p2p_sig_ = signature(CollOp::send_recv, w_.p2p_bytes, Group::pp);
 
   // Workers: one per tensor-parallel group; its TP ranks run identical kernels, so one actor drives them all.
@@ -451,6 +641,8 @@ void Sim::setup() {
         if (p_.tp > 1) {
           w.tp = new_comm(CommKind::tp, Group::tp, TraceStream::tp, 1);
           w.tp->lanes = {w.gpus};
+          w.comm[static_cast<int>(Group::tp)] = w.tp;
+          if (etp_is_tp_) w.comm[static_cast<int>(Group::etp)] = w.tp;
         }
         for (int b = 0; b < 2; ++b) {
           w.p2p[b] = new_comm(CommKind::p2p, Group::pp, b ? TraceStream::pp_bwd : TraceStream::pp_fwd, 1);
@@ -458,6 +650,7 @@ void Sim::setup() {
         }
       }
   for (int s = 0; s < p_.pp; ++s) {
+    // Data-parallel group (with context parallelism): the tp lanes of all the stage's workers, in rank order.
     Communicator* cm = new_comm(CommKind::dp, Group::dp, TraceStream::dp, p_.dp * p_.cp);
     for (int t = 0; t < p_.tp; ++t) {
       std::vector<int> lane;
@@ -465,7 +658,12 @@ void Sim::setup() {
         for (int c = 0; c < p_.cp; ++c) lane.push_back(gpu(t, c, d, s));
       cm->lanes.push_back(lane);
     }
-    dp_comm_.push_back(cm);
+    for (int d = 0; d < p_.dp; ++d)
+      for (int c = 0; c < p_.cp; ++c) {
+        Worker& w = workers_[static_cast<size_t>(worker_index(c, d, s))];
+        w.comm[static_cast<int>(Group::dp)] = cm;
+        w.member[static_cast<int>(Group::dp)] = c + p_.cp * d;
+      }
     for (int d = 0; d < p_.dp; ++d) {
       Communicator* cc = new_comm(CommKind::cp, Group::cp, TraceStream::cp, p_.cp);
       for (int t = 0; t < p_.tp; ++t) {
@@ -473,8 +671,17 @@ void Sim::setup() {
         for (int c = 0; c < p_.cp; ++c) lane.push_back(gpu(t, c, d, s));
         cc->lanes.push_back(lane);
       }
-      cp_comm_.push_back(cc);
+      for (int c = 0; c < p_.cp; ++c) {
+        Worker& w = workers_[static_cast<size_t>(worker_index(c, d, s))];
+        w.comm[static_cast<int>(Group::cp)] = cc;
+        w.member[static_cast<int>(Group::cp)] = c;
+      }
     }
+  }
+  for (int s = 0; s < p_.pp; ++s) {
+    expert_comms(s, Group::ep);
+    if (!etp_is_tp_) expert_comms(s, Group::etp);
+    expert_comms(s, Group::edp);
   }
 
   // Actors, in a fixed order: drivers first (daemons: they serve until the workers are done), then workers.
@@ -670,6 +877,7 @@ void Sim::run_template(Worker& w, const Template& t, const PipelineTask& tk, std
         }
         w.compute += it.compute;
         w.tp_time += it.tp;
+        w.ep_time += it.ep;
         break;
       case Item::arrive: {
         const std::string label = opt_.trace ? op_label(it.name, it.layer, tk.mb) : std::string();
@@ -685,7 +893,13 @@ void Sim::run_template(Worker& w, const Template& t, const PipelineTask& tk, std
         slots[static_cast<size_t>(it.slot)]->done->acquire();
         slots[static_cast<size_t>(it.slot)].reset();
         const double dt = now() - t0;
-        (it.group == Group::tp ? w.tp_time : it.group == Group::cp ? w.cp_time : w.dp_time) += dt;
+        switch (it.group) {
+          case Group::tp: w.tp_time += dt; break;
+          case Group::cp: w.cp_time += dt; break;
+          case Group::ep:
+          case Group::etp: w.ep_time += dt; break;
+          default: w.dp_time += dt; break;
+        }
         break;
       }
     }
@@ -697,6 +911,11 @@ void Sim::worker_main(Worker& w) {
   std::vector<InstancePtr> slots;
   const StageStep& ss = w_.stage_steps[static_cast<size_t>(w.s)];
   for (const PipelineTask& tk : order_[static_cast<size_t>(w.s)]) {
+    const Pass pass = pass_of(tk);
+    if (pass == w_pass) {  // ZB-H1 weight gradients: no input to wait for, nothing to send
+      run_template(w, tmpl(w.s, tk.chunk, w_pass, tk.mb == m - 1 && p_.overlap_grad_reduce), tk, slots);
+      continue;
+    }
     // Input: the activation (forward) or its gradient (backward) from the neighbouring stage.
     const bool needs = tk.bwd ? !(w.s == pp - 1 && tk.chunk == v - 1) : !(w.s == 0 && tk.chunk == 0);
     if (needs) {
@@ -710,7 +929,7 @@ void Sim::worker_main(Worker& w) {
         w.idle += now() - t0;
       }
     }
-    run_template(w, tmpl(w.s, tk.chunk, tk.bwd, tk.bwd && tk.mb == m - 1 && p_.overlap_grad_reduce), tk, slots);
+    run_template(w, tmpl(w.s, tk.chunk, pass, tk.bwd && tk.mb == m - 1 && p_.overlap_grad_reduce), tk, slots);
     // Output to the next stage (forward) or the previous one (backward); interleaved chunks wrap around.
     if (!tk.bwd && !(w.s == pp - 1 && tk.chunk == v - 1) && p2p_sig_ >= 0) {
       const bool wrap = w.s == pp - 1;
@@ -722,16 +941,16 @@ void Sim::worker_main(Worker& w) {
     }
   }
   w.t_compute_end = now();
-  // Gradient sync: overlapped buckets were released during the last backward; otherwise one collective now.
-  if (!ss.grad_sync.empty() && p_.dp * p_.cp > 1) {
-    if (!p_.overlap_grad_reduce) {
-      for (const Op& o : ss.grad_sync)
-        w.buckets.push_back(arrive(comm_for(w, Group::dp), member_of(w, Group::dp),
-                                   signature(o.coll, o.bytes, Group::dp), opt_.trace ? o.name : ""));
-    }
-    for (auto& b : w.buckets) b->done->acquire();
-    w.buckets.clear();
-  }
+  // Gradient sync: overlapped buckets (dense over dp, experts over edp) were released during the last backward;
+  // otherwise one synchronous collective per group now (Megatron-LM without overlap_grad_reduce).
+  if (!p_.overlap_grad_reduce)
+    for (const Op& o : ss.grad_sync)
+      arrive(comm_for(w, o.group), member_of(w, o.group), signature(o.coll, o.bytes, o.group), opt_.trace ? o.name : "")
+          ->done->acquire();
+  for (auto& b : w.buckets) b->done->acquire();
+  if (p_.overlap_grad_reduce && !w.buckets.empty() && grad_penalty_[static_cast<size_t>(w.s)] > 0)
+    sg4::this_actor::sleep_for(grad_penalty_[static_cast<size_t>(w.s)]);  // what the buckets cost the backward
+  w.buckets.clear();
   w.t_grad_done = now();
   w.opt = op_time(ss.optimizer, cm_, coll_, w_.groups);
   const double t0 = now();
@@ -742,10 +961,10 @@ void Sim::worker_main(Worker& w) {
   if (opt_.trace) opt_trace_.push_back({w.index, {t0, now()}});
   w.t_opt_end = now();
   // Distributed-optimizer parameter all-gather; with overlap it hides under the next step's first forward.
-  if (!ss.param_sync.empty() && p_.dp * p_.cp > 1) {
+  if (!ss.param_sync.empty()) {
     const double g0 = now();
     for (const Op& o : ss.param_sync) {
-      InstancePtr inst = arrive(comm_for(w, Group::dp), member_of(w, Group::dp), signature(o.coll, o.bytes, Group::dp),
+      InstancePtr inst = arrive(comm_for(w, o.group), member_of(w, o.group), signature(o.coll, o.bytes, o.group),
                                 opt_.trace ? o.name : "");
       inst->done->acquire();
     }
@@ -758,8 +977,9 @@ void Sim::collect(Result& r, EventStats& st, TraceWriter* trace) {
   double step = 0;
   const Worker* crit = nullptr;
   for (const Worker& w : workers_) {
-    const double gather =
-        p_.overlap_param_gather ? std::max(0.0, w.gather - first_fwd_[static_cast<size_t>(w.s)]) : w.gather;
+    const double gather = p_.overlap_param_gather ? std::max(0.0, w.gather - first_fwd_[static_cast<size_t>(w.s)]) +
+                                                        gather_penalty_[static_cast<size_t>(w.s)]
+                                                  : w.gather;
     const double end = w.t_opt_end + gather;
     if (!crit || end > step) step = end, crit = &w;
   }
@@ -774,6 +994,7 @@ void Sim::collect(Result& r, EventStats& st, TraceWriter* trace) {
   bd.compute = w.compute;
   bd.tp = w.tp_time;
   bd.cp = w.cp_time;
+  bd.ep = w.ep_time;
   const double gather_exposed = step - w.t_opt_end;
   bd.dp = w.dp_time + (w.t_grad_done - w.t_compute_end) + gather_exposed;
   bd.optimizer = w.opt;
@@ -937,12 +1158,6 @@ void write_all(int fd, const std::string& data) {
 }  // namespace
 
 EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options) {
-  if (sc.plan.ep > 1 || expert_tp(sc.plan) != sc.plan.tp)
-    throw Error("parallelism.ep", "the event engine does not model expert-parallel all-to-alls yet; use the "
-                                  "analytic engine (--engine analytic) for ep > 1");
-  if (sc.plan.schedule == Schedule::zb_h1)
-    throw Error("parallelism.schedule", "the event engine does not run the zb-h1 schedule yet; use the analytic "
-                                        "engine (--engine analytic)");
   // Frame: 'E' + error JSON, or 'R' + 16 hex digits of the result JSON's length + result JSON + trace bytes.
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("event engine: cannot create a pipe");

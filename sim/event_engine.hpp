@@ -16,7 +16,8 @@ namespace aiscale {
 struct EventOptions {
   // Exact: every algorithm step is its own set of flows and TP traffic is simulated on every node. Aggregated
   // (default): a ring is one bandwidth-equivalent flow per neighbour pair, and NVLink-only TP collectives on nodes
-  // whose NVLink carries nothing else replay their calibrated time (symmetry folding: identical nodes carry
+  // whose NVLink carries nothing else meanwhile (blocking expert collectives wait with the TP ranks, so in-node EP
+  // all-to-alls do not count) replay their calibrated time (symmetry folding: identical nodes carry
   // identical NVLink traffic), and with one NIC per GPU on a non-blocking fat-tree only lane 0 of the tp parallel
   // data- and context-parallel rings is simulated (rail folding: the lanes run on disjoint GPUs and NICs).
   bool exact = false;

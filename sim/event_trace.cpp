@@ -24,6 +24,10 @@ const char* to_string(TraceStream s) {
       return "pp send fwd";
     case TraceStream::pp_bwd:
       return "pp send bwd";
+    case TraceStream::ep:
+      return "ep comm";
+    case TraceStream::edp:
+      return "edp comm";
     case TraceStream::count:
       break;
   }

@@ -7,7 +7,8 @@
 
 namespace aiscale {
 
-enum class TraceStream : int { compute = 0, tp, tp_overlap, cp, dp, pp_fwd, pp_bwd, count };
+// ep: expert-parallel all-to-alls and expert tensor-parallel collectives; edp: expert gradient/parameter syncs.
+enum class TraceStream : int { compute = 0, tp, tp_overlap, cp, dp, pp_fwd, pp_bwd, ep, edp, count };
 // Track name of a stream ("compute", "tp comm", ...).
 const char* to_string(TraceStream s);
 
