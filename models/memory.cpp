@@ -30,8 +30,12 @@ StageParams layer_params_per_gpu(const TransformerConfig& m, const ParallelPlan&
 }
 
 StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage) {
+  return stage_params(m, plan, stage, chunk_spans(m, plan));
+}
+
+StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage,
+                         const std::vector<ChunkSpan>& spans) {
   StageParams p;
-  const std::vector<ChunkSpan> spans = chunk_spans(m, plan);
   const StageParams dense = layer_params_per_gpu(m, plan, false), moe = layer_params_per_gpu(m, plan, true);
   for (int c = 0; c < plan.vpp; ++c) {
     const ChunkSpan& sp = spans[static_cast<size_t>(stage * plan.vpp + c)];
@@ -136,7 +140,7 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
   MemoryBreakdown best;
   for (int st = 0; st < plan.pp; ++st) {
     MemoryBreakdown mb;
-    const StageParams params = stage_params(m, plan, st);
+    const StageParams params = stage_params(m, plan, st, spans);
     auto sharded = [&](double bytes_per, int from_stage) {
       return params.dense * bytes_per / (plan.zero >= from_stage ? shard : 1.0) +
              params.expert * bytes_per / (plan.zero >= from_stage ? eshard : 1.0);

@@ -35,6 +35,9 @@ struct StageParams {
   double total() const { return dense + expert; }
 };
 StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage);
+// The same with the plan's chunk spans computed beforehand (chunk_spans(m, plan)).
+StageParams stage_params(const TransformerConfig& m, const ParallelPlan& plan, int stage,
+                         const std::vector<ChunkSpan>& spans);
 double stage_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, int stage);
 // Local parameters of one layer of each kind on one GPU: {non-expert, routed-expert}.
 StageParams layer_params_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, bool moe_layer);

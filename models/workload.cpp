@@ -321,7 +321,7 @@ Workload build_workload(const Scenario& sc) {
   const double shard = double(p.dp) * p.cp, eshard = expert_dp(p);
   for (int st = 0; st < p.pp; ++st) {
     StageStep ss;
-    const StageParams sp_params = stage_params(md, p, st);
+    const StageParams sp_params = stage_params(md, p, st, w.chunks);
     ss.params = sp_params.total();
     auto sync = [&](Group g, double params, double ranks) {
       if (ranks <= 1 || params <= 0 || p.zero >= 3) return;

@@ -90,10 +90,26 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   const int pp = static_cast<int>(fwd.size());
   const int v = pp ? static_cast<int>(fwd[0].size()) : 1;
   const size_t n = size_t(pp) * v * m;
-  std::vector<double> fend(n, -1.0), bend(n, -1.0);
+  // Sweeps, plans and benchmarks evaluate the same pipeline shape over and over: keep the finish-time buffers and
+  // the issue order of the last shape per thread instead of rebuilding them for every evaluation.
+  struct Cache {
+    int pp = -1, v = -1, m = -1;
+    Schedule schedule = Schedule::gpipe;
+    std::vector<std::vector<PipelineTask>> order;
+    std::vector<double> fend, bend;
+  };
+  static thread_local Cache cache;
+  if (cache.pp != pp || cache.v != v || cache.m != m || cache.schedule != schedule) {
+    cache.order = pipeline_order(pp, v, m, schedule);
+    cache.pp = pp, cache.v = v, cache.m = m, cache.schedule = schedule;
+  }
+  std::vector<double>& fend = cache.fend;
+  std::vector<double>& bend = cache.bend;
+  fend.assign(n, -1.0);
+  bend.assign(n, -1.0);
   auto idx = [&](int st, int c, int mb) { return (size_t(st) * v + c) * m + mb; };
 
-  const std::vector<std::vector<PipelineTask>> order = pipeline_order(pp, v, m, schedule);
+  const std::vector<std::vector<PipelineTask>>& order = cache.order;
   const int total = m * v;
   const bool zb = schedule == Schedule::zb_h1 && wgrad != nullptr;
   if (realized) realized->assign(static_cast<size_t>(pp), {});
@@ -110,11 +126,16 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   };
   size_t done = 0;
   const size_t all = size_t(pp) * 2 * total;
+  bool down = true;
   while (done < all) {
     bool progress = false;
-    for (int st = 0; st < pp; ++st) {
-      while (cursor[st] < order[st].size()) {
-        const PipelineTask& tk = order[st][cursor[st]];
+    // Forward passes wait on the stage before them, backward passes on the stage after: sweeping the stages in
+    // alternating directions carries both waves through the pipeline in few sweeps.
+    for (int i = 0; i < pp; ++i) {
+      const int st = down ? i : pp - 1 - i;
+      const std::vector<PipelineTask>& ord = order[st];
+      while (cursor[st] < ord.size()) {
+        const PipelineTask& tk = ord[cursor[st]];
         double ready = 0;
         if (!tk.bwd) {
           if (st > 0) {
@@ -152,10 +173,11 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
         ++done;
         progress = true;
       }
-      if (zb && cursor[st] == order[st].size())
+      if (zb && cursor[st] == ord.size())
         while (!pending_w[st].empty()) run_w(st);
     }
     if (!progress) throw std::logic_error("pipeline schedule deadlocked");
+    down = !down;
   }
   return free_at;
 }
