@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <xbt/log.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "sim/event_platform.hpp"
+#include "topology/builder.hpp"
 
 namespace aiscale {
 
@@ -49,7 +51,74 @@ double raw_run(int n, long flows) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Raw SimGrid on the scenario's own platform (its topology, links and ECMP routes, the engine's network model):
+// `conc` actors spread over the GPUs, each sending 1 MB flows one at a time to GPUs of the same rail on other
+// nodes (the pattern of data-parallel rings), so `conc` flows are in flight.
+double raw_platform_run(const Scenario& sc, int conc, long flows) {
+  namespace sg4 = simgrid::s4u;
+  const topology::Topology topo = topology::build_topology(sc.cluster);
+  EventNetwork net(topo, sc.seed);
+  xbt_log_control_set("root.thresh:critical");
+  int argc = 1;
+  char name[] = "aiscale";
+  char* argv[] = {name, nullptr};
+  sg4::Engine e(&argc, argv);
+  configure_network_model(e);
+  e.set_config("contexts/stack-size:256");
+  std::vector<sg4::Host*> hosts = create_simgrid_platform(net, 1e12);
+  const int n = static_cast<int>(hosts.size()), gpn = std::max(1, sc.cluster.gpus_per_node);
+  const int nodes = std::max(1, n / gpn);
+  conc = std::clamp(conc, 1, n);
+  const long per = std::max(1L, flows / conc);
+  for (int i = 0; i < conc; ++i) {
+    const int src = static_cast<int>(static_cast<long>(i) * n / conc);
+    sg4::Actor::create("sender", hosts[static_cast<size_t>(src)], [&hosts, src, n, gpn, nodes, per] {
+      for (long k = 0; k < per; ++k) {
+        const int hop = nodes > 1 ? gpn * static_cast<int>(1 + k % (nodes - 1)) : 1 + static_cast<int>(k % (n - 1));
+        sg4::Comm::sendto_async(hosts[static_cast<size_t>(src)], hosts[static_cast<size_t>((src + hop) % n)], 1000000)
+            ->wait();
+      }
+    });
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  e.run();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Runs `run` in a child process (SimGrid allows one engine per process) and returns its wall time.
+template <class F>
+double in_child(F run) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("bench: cannot create a pipe");
+  std::cout.flush();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const double wall = run();
+    if (::write(fds[1], &wall, sizeof wall) != sizeof wall) ::_exit(1);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  double wall = 0;
+  const bool ok = ::read(fds[0], &wall, sizeof wall) == sizeof wall;
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!ok) throw std::runtime_error("bench: the raw SimGrid run failed");
+  return wall;
+}
+
 }  // namespace
+
+RawFlowBench bench_raw_platform(const Scenario& sc, int concurrency, long flows) {
+  RawFlowBench b;
+  b.hosts = std::clamp(concurrency, 1, sc.cluster.gpus());
+  b.flows = std::max(1L, flows / b.hosts) * b.hosts;
+  b.wall_s = in_child([&] { return raw_platform_run(sc, b.hosts, flows); });
+  b.flows_per_s = b.wall_s > 0 ? double(b.flows) / b.wall_s : 0;
+  return b;
+}
 
 RawFlowBench bench_raw_sendto(int hosts, long flows) {
   RawFlowBench b;

@@ -18,6 +18,9 @@ struct RawFlowBench {
   double flows_per_s = 0;
 };
 RawFlowBench bench_raw_sendto(int hosts, long flows);
+// Raw SimGrid on a scenario's own platform (topology, ECMP routes, network model) with `concurrency` flows in
+// flight, each actor sending 1 MB flows along its rail to other nodes; `hosts` in the result is the concurrency.
+RawFlowBench bench_raw_platform(const Scenario& sc, int concurrency, long flows);
 
 // Scaling family for `aiscale bench --engine event`: a Llama-3-70B-shaped model, TP 8, PP 4, DP = gpus / 32,
 // 16 micro-batches per pipeline, H100 nodes on a non-blocking 3-tier fat-tree (radix 64).

@@ -270,6 +270,8 @@ class Sim {
 
   std::vector<double> link_payload_, link_wire_;
   long transfers_ = 0, replicated_ = 0, execs_ = 0, collectives_ = 0, actors_ = 0;
+  long in_flight_ = 0, max_in_flight_ = 0;
+  double in_flight_sum_ = 0;  // sum over started flows of the flows in flight at their start
   struct CollTrace {
     const Communicator* cm;
     double t0, t1;
@@ -836,7 +838,12 @@ void Sim::driver_main(Communicator& cm) {
       comms.clear();
       for (const auto& [a, b, bytes] : ph)
         comms.push_back(sg4::Comm::sendto_async(hosts_[static_cast<size_t>(a)], hosts_[static_cast<size_t>(b)], bytes));
+      const long n = static_cast<long>(ph.size());
+      in_flight_sum_ += double(n) * (double(in_flight_) + 0.5 * double(n + 1));
+      in_flight_ += n;
+      max_in_flight_ = std::max(max_in_flight_, in_flight_);
       sg4::Comm::wait_all(comms);
+      in_flight_ -= n;
     }
     transfers_ += fs.flows;
     replicated_ += fs.replicated;
@@ -1039,6 +1046,8 @@ void Sim::collect(Result& r, EventStats& st, TraceWriter* trace) {
   r.links = ls;
 
   st.transfers = transfers_;
+  st.mean_in_flight = transfers_ > 0 ? in_flight_sum_ / double(transfers_) : 0.0;
+  st.max_in_flight = max_in_flight_;
   st.replicated = replicated_;
   st.execs = execs_;
   st.collectives = collectives_;
@@ -1123,7 +1132,8 @@ nlohmann::json pack(const EventRun& r) {
   j["busiest"] = busiest;
   const EventStats& s = r.stats;
   j["stats"] = {s.wall_s, s.sim_wall_s, s.peak_rss_bytes, s.transfers, s.execs,       s.collectives,
-                s.folded, s.actors,     s.links,          s.routes,    s.simulated_s, s.replicated};
+                s.folded, s.actors,     s.links,          s.routes,    s.simulated_s, s.replicated,
+                s.mean_in_flight, s.max_in_flight};
   return j;
 }
 
@@ -1143,7 +1153,7 @@ void unpack(const nlohmann::json& j, EventRun& r) {
   EventStats& st = r.stats;
   st.wall_s = s[0], st.sim_wall_s = s[1], st.peak_rss_bytes = s[2], st.transfers = s[3], st.execs = s[4];
   st.collectives = s[5], st.folded = s[6], st.actors = s[7], st.links = s[8], st.routes = s[9];
-  st.simulated_s = s[10], st.replicated = s[11];
+  st.simulated_s = s[10], st.replicated = s[11], st.mean_in_flight = s[12], st.max_in_flight = s[13];
 }
 
 void write_all(int fd, const std::string& data) {

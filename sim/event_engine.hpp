@@ -45,6 +45,10 @@ struct EventStats {
   long links = 0;
   long routes = 0;
   double simulated_s = 0;  // simulated time of the step
+  // Flows in flight when a flow starts, averaged over flows: SimGrid's own cost per flow grows with it, so the
+  // raw-SimGrid baseline is also run at this concurrency.
+  double mean_in_flight = 0;
+  long max_in_flight = 0;
 };
 
 struct EventRun {
