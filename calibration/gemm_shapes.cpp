@@ -38,8 +38,10 @@ std::vector<GemmShape> scenario_gemm_shapes(const Scenario& sc) {
       out = merge_shapes(std::move(out), {s});
     }
   };
-  add(w.layer_fwd, "fwd");
-  add(w.layer_bwd, "bwd");
+  for (const LayerOps& k : w.kinds) {  // dense layers, and MoE layers (expert GEMMs) when the model has them
+    add(k.fwd, "fwd");
+    add(k.bwd, "bwd");
+  }
   add(w.embed_fwd, "fwd");
   add(w.embed_bwd, "bwd");
   add(w.head_fwd, "fwd");
