@@ -49,7 +49,9 @@ TEST(Pipeline, ZeroBubbleH1DefersWeightGradients) {
     std::vector<bool> b_done(8, false);
     for (const PipelineTask& t : st) {
       if (t.bwd && !t.wgrad) b_done[static_cast<size_t>(t.mb)] = true;
-      if (t.wgrad) EXPECT_TRUE(b_done[static_cast<size_t>(t.mb)]);
+      if (t.wgrad) {
+        EXPECT_TRUE(b_done[static_cast<size_t>(t.mb)]);
+      }
     }
   }
 }
