@@ -14,12 +14,6 @@ namespace aiscale {
 
 namespace {
 
-struct ListCost {
-  double compute = 0;  // everything that runs on the compute stream
-  double wgrad = 0;    // of which weight-gradient work (ZB-H1's W pass)
-  double tp = 0, cp = 0, dp = 0, ep = 0;  // exposed communication per group
-  double total() const { return compute + tp + cp + dp + ep; }
-};
 
 class OpTimer {
  public:
@@ -240,20 +234,21 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile) 
   return simulate_analytic(sc, profile, build_workload(sc));
 }
 
-Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, const Workload& w) {
+PassTimes pass_times(const Scenario& sc, const ComputeModel& cm, const CollectiveModel& coll, const Workload& w) {
   const ParallelPlan& p = sc.plan;
-  const ComputeModel cm(sc.cluster.gpu, profile, sc.training.precision, sc.training.attention_kernel);
-  const CollectiveModel coll(sc.cluster, profile);
   const OpTimer timer(cm, coll, w.groups);
-
   std::vector<ListCost> kind_f, kind_b;
   for (const LayerOps& k : w.kinds) kind_f.push_back(timer.cost(k.fwd)), kind_b.push_back(timer.cost(k.bwd));
   const ListCost embed_f = timer.cost(w.embed_fwd), embed_b = timer.cost(w.embed_bwd);
   const ListCost head_f = timer.cost(w.head_fwd), head_b = timer.cost(w.head_bwd);
 
   const bool zb = p.schedule == Schedule::zb_h1;
-  std::vector<std::vector<double>> fwd(p.pp, std::vector<double>(p.vpp)), bwd = fwd, wgt = fwd;
-  std::vector<ListCost> per_mb(p.pp);  // work of one micro-batch on each stage (all chunks)
+  PassTimes t;
+  t.fwd.assign(p.pp, std::vector<double>(p.vpp));
+  t.bwd = t.wgrad = t.fwd;
+  t.per_mb.resize(p.pp);
+  t.dp_exposed.assign(p.pp, 0.0);
+  t.grad_penalty = t.gather_penalty = t.optimizer = t.dp_exposed;
   for (int st = 0; st < p.pp; ++st) {
     ListCost total;
     for (int c = 0; c < p.vpp; ++c) {
@@ -263,22 +258,13 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
         f = plus(f, scaled(kind_f[k], counts[k])), b = plus(b, scaled(kind_b[k], counts[k]));
       if (st == 0 && c == 0) f = plus(f, embed_f), b = plus(b, embed_b);
       if (st == p.pp - 1 && c == p.vpp - 1) f = plus(f, head_f), b = plus(b, head_b);
-      fwd[st][c] = f.total();
-      bwd[st][c] = zb ? b.total() - b.wgrad : b.total();
-      wgt[st][c] = b.wgrad;
+      t.fwd[st][c] = f.total();
+      t.bwd[st][c] = zb ? b.total() - b.wgrad : b.total();
+      t.wgrad[st][c] = b.wgrad;
       total = plus(total, plus(f, b));
     }
-    per_mb[st] = total;
-  }
-  const double p2p = w.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w.p2p_bytes, w.groups.pp) : 0.0;
-  const std::vector<double> finish = schedule_pipeline(fwd, bwd, p2p, w.microbatches, p.schedule, zb ? &wgt : nullptr);
+    t.per_mb[st] = total;
 
-  Result r;
-  r.scenario = sc.name;
-  r.gpus = sc.cluster.gpus();
-  r.microbatches = w.microbatches;
-  double step = 0;
-  for (int st = 0; st < p.pp; ++st) {
     const StageStep& ss = w.stage_steps[st];
     double grad = 0, grad_hidden = 0, gather = 0, gather_hidden = 0;
     for (const Op& o : ss.grad_sync) {
@@ -296,18 +282,42 @@ Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, 
     // Overlapped gradient reduction runs under the last micro-batch's backward; overlapped parameter
     // gathers run under the next step's first forward.
     double last_bwd = 0, first_fwd = 0;
-    for (int c = 0; c < p.vpp; ++c) last_bwd += bwd[st][c] + (zb ? wgt[st][c] : 0.0), first_fwd += fwd[st][c];
+    for (int c = 0; c < p.vpp; ++c) last_bwd += t.bwd[st][c] + (zb ? t.wgrad[st][c] : 0.0), first_fwd += t.fwd[st][c];
     // What hides still slows the compute it hides under (the profile's overlap slowdown).
-    const double dp_exposed = grad + std::max(0.0, grad_hidden - last_bwd) + gather +
-                              std::max(0.0, gather_hidden - first_fwd) + cm.overlap_penalty(grad_hidden, last_bwd) +
-                              cm.overlap_penalty(gather_hidden, first_fwd);
-    const double opt = timer.time(ss.optimizer);
+    t.grad_penalty[st] = cm.overlap_penalty(grad_hidden, last_bwd);
+    t.gather_penalty[st] = cm.overlap_penalty(gather_hidden, first_fwd);
+    t.dp_exposed[st] = grad + std::max(0.0, grad_hidden - last_bwd) + gather + std::max(0.0, gather_hidden - first_fwd) +
+                       t.grad_penalty[st] + t.gather_penalty[st];
+    t.optimizer[st] = timer.time(ss.optimizer);
+  }
+  t.p2p = w.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w.p2p_bytes, w.groups.pp) : 0.0;
+  return t;
+}
+
+Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile, const Workload& w) {
+  const ParallelPlan& p = sc.plan;
+  const ComputeModel cm(sc.cluster.gpu, profile, sc.training.precision, sc.training.attention_kernel);
+  const CollectiveModel coll(sc.cluster, profile);
+  const PassTimes t = pass_times(sc, cm, coll, w);
+  const bool zb = p.schedule == Schedule::zb_h1;
+  const double p2p = t.p2p;
+  const std::vector<double> finish =
+      schedule_pipeline(t.fwd, t.bwd, p2p, w.microbatches, p.schedule, zb ? &t.wgrad : nullptr);
+
+  Result r;
+  r.scenario = sc.name;
+  r.gpus = sc.cluster.gpus();
+  r.microbatches = w.microbatches;
+  double step = 0;
+  for (int st = 0; st < p.pp; ++st) {
+    const double dp_exposed = t.dp_exposed[st];
+    const double opt = t.optimizer[st];
     const double end = finish[st] + dp_exposed + opt;
     if (st == 0 || end > step) {
       step = end;
       r.critical_stage = st;
       const double m = w.microbatches;
-      const ListCost work = scaled(per_mb[st], m);
+      const ListCost work = scaled(t.per_mb[st], m);
       Breakdown& bd = r.breakdown;
       bd.compute = work.compute;
       bd.tp = work.tp;

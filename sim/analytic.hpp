@@ -3,6 +3,8 @@
 // ZB-H1),
 // overlap windows for TP/DP communication, then the optimizer step.
 #include "models/calibration_profile.hpp"
+#include "models/collectives.hpp"
+#include "models/compute.hpp"
 #include "models/scenario.hpp"
 #include "models/workload.hpp"
 #include "sim/pipeline_order.hpp"
@@ -29,6 +31,26 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
                                       const std::vector<std::vector<double>>& bwd, double p2p, int microbatches,
                                       Schedule schedule, const std::vector<std::vector<double>>* wgrad = nullptr,
                                       std::vector<std::vector<PipelineTask>>* realized = nullptr);
+
+// Time of a list of ops on one GPU: compute-stream work and the communication left exposed, per group.
+struct ListCost {
+  double compute = 0;  // everything that runs on the compute stream
+  double wgrad = 0;    // of which weight-gradient work (ZB-H1's W pass)
+  double tp = 0, cp = 0, dp = 0, ep = 0;  // exposed communication per group
+  double total() const { return compute + tp + cp + dp + ep; }
+};
+
+// Per stage and chunk, one micro-batch's forward, backward (without the W pass under ZB-H1) and weight-gradient
+// times; per stage the work of one micro-batch, the exposed data-parallel time of the step (with the overlap
+// slowdown of what hides), the optimizer; and the stage-to-stage transfer time. Both engines use it: the analytic
+// engine to schedule the pipeline, the event engine to take the same ZB-H1 order.
+struct PassTimes {
+  std::vector<std::vector<double>> fwd, bwd, wgrad;
+  std::vector<ListCost> per_mb;
+  std::vector<double> dp_exposed, grad_penalty, gather_penalty, optimizer;
+  double p2p = 0;
+};
+PassTimes pass_times(const Scenario& sc, const ComputeModel& cm, const CollectiveModel& coll, const Workload& w);
 
 // One op of the workload with its modelled time, for `aiscale simulate --ops`.
 struct OpTiming {

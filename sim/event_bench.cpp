@@ -124,26 +124,8 @@ RawFlowBench bench_raw_sendto(int hosts, long flows) {
   RawFlowBench b;
   b.hosts = hosts;
   b.flows = flows / hosts * hosts;
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("bench: cannot create a pipe");
-  std::cout.flush();
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    const double wall = raw_run(hosts, flows);
-    if (::write(fds[1], &wall, sizeof wall) != sizeof wall) ::_exit(1);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  double wall = 0;
-  const bool ok = ::read(fds[0], &wall, sizeof wall) == sizeof wall;
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!ok) throw std::runtime_error("bench: the raw SimGrid run failed");
-  b.wall_s = wall;
-  b.flows_per_s = wall > 0 ? double(b.flows) / wall : 0;
+  b.wall_s = in_child([&] { return raw_run(hosts, flows); });
+  b.flows_per_s = b.wall_s > 0 ? double(b.flows) / b.wall_s : 0;
   return b;
 }
 

@@ -473,90 +473,17 @@ Communicator* Sim::new_comm(CommKind kind, Group g, TraceStream stream, int memb
   return cm;
 }
 
-// The analytic engine's pass times, same arithmetic (so ZB-H1 gets the same order): per-list costs with overlapped
-// collectives hidden under the list's compute and the overlap slowdown charged as compute, scaled by the layer kinds
-// of each chunk.
+// The analytic engine's pass times (one function serves both engines), so ZB-H1 takes the same pass order, and
+// the overlap slowdown of gradient buckets and parameter gathers is charged the same way.
 void Sim::analytic_times() {
   const CollectiveModel coll(sc_.cluster, prof_);  // the analytic engine's model (fabric oversubscription included)
-  struct Cost {
-    double compute = 0, wgrad = 0, tp = 0, cp = 0, dp = 0, ep = 0;
-    double total() const { return compute + tp + cp + dp + ep; }
-    void add(Group g, double t) {
-      switch (g) {
-        case Group::tp: tp += t; break;
-        case Group::cp: cp += t; break;
-        case Group::ep:
-        case Group::etp: ep += t; break;
-        case Group::dp:
-        case Group::edp:
-        case Group::pp: dp += t; break;
-      }
-    }
-    Cost scaled(double k) const { return {compute * k, wgrad * k, tp * k, cp * k, dp * k, ep * k}; }
-    Cost plus(const Cost& b) const {
-      return {compute + b.compute, wgrad + b.wgrad, tp + b.tp, cp + b.cp, dp + b.dp, ep + b.ep};
-    }
-  };
-  auto time = [&](const Op& o) { return op_time(o, cm_, coll, w_.groups); };
-  auto cost = [&](const std::vector<Op>& ops) {
-    Cost c;
-    double hidden[kGroups] = {};
-    for (const Op& o : ops) {
-      const double t = time(o);
-      if (o.kind != OpKind::collective) {
-        c.compute += t;
-        if (o.wgrad) c.wgrad += t;
-      } else if (o.overlapped) {
-        hidden[static_cast<int>(o.group)] += t;
-      } else {
-        c.add(o.group, t);
-      }
-    }
-    for (int g = 0; g < kGroups; ++g) c.add(Group(g), std::max(0.0, hidden[g] - c.compute));
-    double nccl_hidden = 0;
-    for (int g = 0; g < kGroups; ++g)
-      if (Group(g) != Group::tp) nccl_hidden += hidden[g];
-    c.compute += cm_.overlap_penalty(nccl_hidden, c.compute);
-    return c;
-  };
-  std::vector<Cost> kf, kb;
-  for (const LayerOps& k : w_.kinds) kf.push_back(cost(k.fwd)), kb.push_back(cost(k.bwd));
-  const Cost ef = cost(w_.embed_fwd), eb = cost(w_.embed_bwd), hf = cost(w_.head_fwd), hb = cost(w_.head_bwd);
-  a_fwd_.assign(static_cast<size_t>(p_.pp), std::vector<double>(static_cast<size_t>(p_.vpp)));
-  a_bwd_ = a_wgt_ = a_fwd_;
-  grad_penalty_.assign(static_cast<size_t>(p_.pp), 0.0);
-  gather_penalty_ = grad_penalty_;
-  for (int st = 0; st < p_.pp; ++st) {
-    double last_bwd = 0, first_fwd = 0;
-    for (int c = 0; c < p_.vpp; ++c) {
-      Cost f, b;
-      const std::vector<int> counts = w_.kind_counts(st, c);
-      for (size_t k = 0; k < counts.size(); ++k)
-        f = f.plus(kf[k].scaled(counts[k])), b = b.plus(kb[k].scaled(counts[k]));
-      if (st == 0 && c == 0) f = f.plus(ef), b = b.plus(eb);
-      if (st == p_.pp - 1 && c == p_.vpp - 1) f = f.plus(hf), b = b.plus(hb);
-      const size_t si = static_cast<size_t>(st), ci = static_cast<size_t>(c);
-      a_fwd_[si][ci] = f.total();
-      a_bwd_[si][ci] = zb_ ? b.total() - b.wgrad : b.total();
-      a_wgt_[si][ci] = b.wgrad;
-      last_bwd += a_bwd_[si][ci] + (zb_ ? a_wgt_[si][ci] : 0.0), first_fwd += a_fwd_[si][ci];
-    }
-    // Overlapped gradient buckets slow the last backward, overlapped parameter gathers the first forward.
-    const StageStep& ss = w_.stage_steps[static_cast<size_t>(st)];
-    double grad_hidden = 0, gather_hidden = 0;
-    for (const Op& o : ss.grad_sync) {
-      if (!o.overlapped) continue;
-      const double buckets = std::max(1.0, std::ceil(o.params / grad_bucket_params(p_)));
-      Op one = o;
-      one.bytes = o.bytes / buckets;
-      grad_hidden += buckets * time(one);
-    }
-    for (const Op& o : ss.param_sync)
-      if (o.overlapped) gather_hidden += time(o);
-    grad_penalty_[static_cast<size_t>(st)] = cm_.overlap_penalty(grad_hidden, last_bwd);
-    gather_penalty_[static_cast<size_t>(st)] = cm_.overlap_penalty(gather_hidden, first_fwd);
-  }
-  a_p2p_ = w_.p2p_bytes > 0 ? coll.time(CollOp::send_recv, w_.p2p_bytes, w_.groups.pp) : 0.0;
+  PassTimes t = pass_times(sc_, cm_, coll, w_);
+  a_fwd_ = std::move(t.fwd);
+  a_bwd_ = std::move(t.bwd);
+  a_wgt_ = std::move(t.wgrad);
+  grad_penalty_ = std::move(t.grad_penalty);
+  gather_penalty_ = std::move(t.gather_penalty);
+  a_p2p_ = t.p2p;
 }
 
 // Task order of every stage. ZB-H1 defers W passes into the time a stage would wait for its next input; which ones

@@ -9,27 +9,14 @@
 #include "models/flops.hpp"
 #include "models/memory.hpp"
 #include "models/scenario.hpp"
+#include "tests/models/scenario_issues.hpp"
 #include "models/workload.hpp"
 
 using namespace aiscale;
+using aiscale::test_support::has_issue;
+using aiscale::test_support::issues_of;
 
 namespace {
-
-std::vector<Issue> issues_of(const nlohmann::json& doc) {
-  try {
-    parse_scenario(doc);
-  } catch (const ValidationError& e) {
-    return e.issues();
-  } catch (const Error& e) {
-    return {{e.path(), e.message()}};
-  }
-  return {};
-}
-bool has_issue(const std::vector<Issue>& v, const std::string& path, const std::string& text) {
-  for (const auto& i : v)
-    if (i.path == path && i.message.find(text) != std::string::npos) return true;
-  return false;
-}
 
 // 4 MoE layers, h = 1024, 16 heads of 64 with 4 KV heads, SwiGLU, 8 experts of width 1024, top-2, one shared
 // expert of width 1024; 16 H100 GPUs as tp 2 (SP) x dp 8, ep 4 (etp = tp = 2, edp = 2).

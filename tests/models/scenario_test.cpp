@@ -1,26 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "models/scenario.hpp"
+#include "tests/models/scenario_issues.hpp"
 
 using namespace aiscale;
-
-namespace {
-std::vector<Issue> issues_of(const nlohmann::json& doc) {
-  try {
-    parse_scenario(doc);
-  } catch (const ValidationError& e) {
-    return e.issues();
-  } catch (const Error& e) {
-    return {{e.path(), e.message()}};
-  }
-  return {};
-}
-bool has_issue(const std::vector<Issue>& v, const std::string& path, const std::string& text) {
-  for (const auto& i : v)
-    if (i.path == path && i.message.find(text) != std::string::npos) return true;
-  return false;
-}
-}  // namespace
+using aiscale::test_support::has_issue;
+using aiscale::test_support::issues_of;
 
 TEST(Scenario, DefaultParses) {
   const Scenario sc = parse_scenario(default_scenario_json());
