@@ -111,9 +111,11 @@ double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatch
   const double m = microbatches;
   switch (plan.schedule) {
     case Schedule::gpipe: return m;
-    case Schedule::one_f_one_b:
-    case Schedule::zb_h1:  // ZB-H1 keeps 1F1B's activation memory (Qi et al. 2024, Zero Bubble Pipeline Parallelism)
-      return std::min<double>(plan.pp - stage, m);
+    case Schedule::one_f_one_b: return std::min<double>(plan.pp - stage, m);
+    case Schedule::zb_h1:
+      // ZB-H1 (Qi et al. 2024) lets every stage hold up to pp micro-batches whose weight gradients are pending,
+      // the peak of 1F1B's first stage; counted as whole micro-batches (a pending W keeps only part of them).
+      return std::min<double>(plan.pp, m);
     case Schedule::interleaved:
       // Korthikanti et al. 2022 §4.2.3: the first stage holds (1 + (p-1)/(p*v)) times the 1F1B amount.
       return std::min<double>(plan.pp - stage, m) *

@@ -160,8 +160,10 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
         if (realized) (*realized)[st].push_back(tk);
         if (zb && tk.bwd) {
           pending_w[st].push_back({true, tk.chunk, tk.mb, true});
-          // At most pp-1-st W passes wait, so no stage holds more activations than under 1F1B.
-          while (int(pending_w[st].size()) > pp - 1 - st) run_w(st);
+          // Stage st keeps at most st W passes waiting: every stage then holds at most pp micro-batches whose W
+          // is not done, the peak of 1F1B's first stage, and the later stages, whose B passes the earlier ones
+          // wait for, defer the most.
+          while (int(pending_w[st].size()) > st) run_w(st);
         }
         ++cursor[st];
         ++done;

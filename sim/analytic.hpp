@@ -24,8 +24,9 @@ struct StageTimes {
 // Finish time of every stage for one step's micro-batches under the plan's schedule.
 // fwd[s][c], bwd[s][c]: time of chunk c on stage s per micro-batch; p2p: stage-to-stage transfer time.
 // For ZB-H1, bwd is the input-gradient pass (B) only and wgrad[s][c] the weight-gradient pass (W), which a stage
-// defers into the idle time its B passes would otherwise wait (at most pp-1-s pending, so activation memory stays
-// that of 1F1B; Qi et al., Zero Bubble Pipeline Parallelism, ICLR 2024). `realized`, when given, receives every
+// defers into the idle time its B passes would otherwise wait, keeping at most s of them pending (Qi et al., Zero
+// Bubble Pipeline Parallelism, ICLR 2024: no stage holds more than the pp micro-batches of 1F1B's peak; with equal
+// passes this gives the paper's m(F+B+W) + (pp-1)(F+B-W)). `realized`, when given, receives every
 // stage's executed order, W passes included.
 std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
                                       const std::vector<std::vector<double>>& bwd, double p2p, int microbatches,
