@@ -178,6 +178,7 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
   if (schema != kCalibrationSchema)
     diag.error(origin + ": schema", "expected \"" + std::string(kCalibrationSchema) + "\", got \"" + schema + "\"");
   p.gpu = r.text("gpu", gpu.name);
+  if (const GpuSpec* measured = find_gpu(p.gpu)) p.measured_hbm_bandwidth = measured->hbm_bandwidth;
   p.source = r.text("source", "");
   r.get("created");
   r.get("host");

@@ -83,6 +83,9 @@ struct CalibrationProfile {
   std::vector<GemmPoint> gemm_points;
   std::map<Precision, GemmFit> gemm_fits;  // fitted per dtype that has points
   Bandwidth copy_bandwidth, triad_bandwidth;
+  // Datasheet HBM bandwidth of the GPU the profile was measured on (catalog entry of `gpu`; 0 when not in it), for
+  // scaling the copy bandwidth to a sibling SKU with slower memory.
+  Bandwidth measured_hbm_bandwidth{0};
   double flash_fwd_efficiency = 0.5, flash_bwd_efficiency = 0.4;  // the default attention kernel
   // Other fused-attention kernels measured on this GPU (e.g. "flash1", "triton"), which a scenario picks with
   // training.attention_kernel; `attention_kernel` names the default one.

@@ -19,9 +19,8 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
   // A profile may serve a sibling SKU with slower HBM (the A100-SXM4-80GB profile also applies to the 40GB card:
   // 1,555 vs 2,039 GB/s, NVIDIA A100 datasheet r4): a copy cannot outrun the memory, so scale the measured copy
   // bandwidth by the ratio of the datasheet figures.
-  if (const GpuSpec* measured = find_gpu(profile.gpu);
-      measured && measured->hbm_bandwidth.value > gpu.hbm_bandwidth.value && gpu.hbm_bandwidth.value > 0)
-    mem_bw_ *= gpu.hbm_bandwidth.value / measured->hbm_bandwidth.value;
+  if (profile.measured_hbm_bandwidth.value > gpu.hbm_bandwidth.value && gpu.hbm_bandwidth.value > 0)
+    mem_bw_ *= gpu.hbm_bandwidth.value / profile.measured_hbm_bandwidth.value;
   launch_ = profile.launch_overhead.value;
   slowdown_ = profile.overlap_compute_slowdown;
   elem_ = precision == Precision::fp32 || precision == Precision::tf32 ? 4 : 2;

@@ -1,6 +1,7 @@
 #include "models/workload.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "models/flops.hpp"
 #include "models/memory.hpp"
@@ -174,11 +175,11 @@ Workload build_workload(const Scenario& sc) {
   // MoE FFN (Megatron-Core token dispatcher "alltoall"): router on this GPU's tokens, permute, all-to-all dispatch
   // over the EP group, all-gather over the expert TP group, grouped expert GEMMs, and the same way back.
   const double Td = T * rep;  // tokens routed from this GPU (SP splits them over TP ranks)
-  const double E = md.moe.experts, k = md.moe.top_k;
+  const double E = md.moe.experts;
   const double local_experts = md.moe.experts > 0 ? E / p.ep : 1;
-  const double load = md.moe.capacity_factor > 0 ? md.moe.capacity_factor : md.moe.imbalance;
-  const double routed = Td * k * load;  // token copies leaving this GPU (busiest rank under imbalance)
-  const double expert_tokens = routed * etp;  // gathered over expert TP
+  // Token copies the busiest GPU computes (gathered over expert TP), and those leaving it over EP.
+  const double expert_tokens = md.moe.enabled() ? expert_tokens_per_gpu(md, p, b, s) : 0.0;
+  const double routed = expert_tokens / etp;
   const double fe = md.moe.expert_ffn_hidden;
   auto moe_layer = [&](std::vector<Op>& v, Phase ph) {
     attention_block(v, ph);
@@ -186,7 +187,7 @@ Workload build_workload(const Scenario& sc) {
       dense_ffn(v, ph, double(md.moe.shared_experts) * md.shared_ffn_hidden(), "shared_fc1", "shared_fc2");
     v.push_back(gemm("router", ph, Td, E, h));
     v.push_back(mem("router_topk", ph, 3 * 4 * Td * E));       // fp32 logits: softmax/sigmoid, top-k, write probs
-    v.push_back(mem("permute", ph, 2 * e * Td * k * load * h));  // gather token copies by expert
+    v.push_back(mem("permute", ph, 2 * e * routed * h));  // gather token copies by expert
     const bool epo = p.ep_comm_overlap;
     if (p.ep > 1) v.push_back(coll("ep_dispatch", ph, CollOp::all_to_all, Group::ep, e * routed * h, epo));
     if (etp > 1) v.push_back(coll("etp_ag", ph, CollOp::all_gather, Group::etp, e * expert_tokens * h, false));
@@ -196,7 +197,7 @@ Workload build_workload(const Scenario& sc) {
     v.push_back(gemm("expert_fc2", ph, per_expert, h, fe / etp, local_experts));
     if (etp > 1) v.push_back(coll("etp_rs", ph, CollOp::reduce_scatter, Group::etp, e * expert_tokens * h, false));
     if (p.ep > 1) v.push_back(coll("ep_combine", ph, CollOp::all_to_all, Group::ep, e * routed * h, epo));
-    v.push_back(mem("unpermute", ph, (2 * e * k * load + e) * Td * h));  // scatter back, weight by probs, sum
+    v.push_back(mem("unpermute", ph, (2 * e * routed + e * Td) * h));  // scatter back, weight by probs, sum
     v.push_back(mem("dropout_add2", ph, (3 * e + 1) * T * h * rep));
   };
 
@@ -211,7 +212,7 @@ Workload build_workload(const Scenario& sc) {
       const Op& o = *it;
       switch (o.kind) {
         case OpKind::gemm: {
-          const bool weights = std::string(o.name) != "qk" && std::string(o.name) != "av";
+          const bool weights = std::strcmp(o.name, "qk") != 0 && std::strcmp(o.name, "av") != 0;
           gemm_backward(L.bwd, o, weights);
           break;
         }
