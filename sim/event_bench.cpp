@@ -2,7 +2,6 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xbt/log.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,12 +20,7 @@ namespace {
 
 double raw_run(int n, long flows) {
   namespace sg4 = simgrid::s4u;
-  xbt_log_control_set("root.thresh:critical");
-  int argc = 1;
-  char name[] = "aiscale";
-  char* argv[] = {name, nullptr};
-  sg4::Engine e(&argc, argv);
-  configure_network_model(e);  // the same model as the engine, so the rates compare
+  const std::unique_ptr<sg4::Engine> e = create_engine();  // the same model as the engine, so the rates compare
   auto* zone = sg4::create_star_zone("star");
   std::vector<sg4::Host*> hosts;
   for (int i = 0; i < n; ++i) {
@@ -47,7 +41,7 @@ double raw_run(int n, long flows) {
             ->wait();
     });
   const auto t0 = std::chrono::steady_clock::now();
-  e.run();
+  e->run();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -58,13 +52,7 @@ double raw_platform_run(const Scenario& sc, int conc, long flows) {
   namespace sg4 = simgrid::s4u;
   const topology::Topology topo = topology::build_topology(sc.cluster);
   EventNetwork net(topo, sc.seed);
-  xbt_log_control_set("root.thresh:critical");
-  int argc = 1;
-  char name[] = "aiscale";
-  char* argv[] = {name, nullptr};
-  sg4::Engine e(&argc, argv);
-  configure_network_model(e);
-  e.set_config("contexts/stack-size:256");
+  const std::unique_ptr<sg4::Engine> e = create_engine();
   std::vector<sg4::Host*> hosts = create_simgrid_platform(net, 1e12);
   const int n = static_cast<int>(hosts.size()), gpn = std::max(1, sc.cluster.gpus_per_node);
   const int nodes = std::max(1, n / gpn);
@@ -81,7 +69,7 @@ double raw_platform_run(const Scenario& sc, int conc, long flows) {
     });
   }
   const auto t0 = std::chrono::steady_clock::now();
-  e.run();
+  e->run();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

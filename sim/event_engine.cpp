@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xbt/log.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1018,19 +1017,13 @@ EventRun run_here(const Scenario& sc, const CalibrationProfile& profile, const E
   const auto t0 = std::chrono::steady_clock::now();
   const topology::Topology topo = topology::build_topology(sc.cluster);
   EventNetwork net(topo, sc.seed);
-  xbt_log_control_set("root.thresh:critical");
-  int argc = 1;
-  char name[] = "aiscale";
-  char* argv[] = {name, nullptr};
-  sg4::Engine engine(&argc, argv);
-  configure_network_model(engine);
-  engine.set_config("contexts/stack-size:256");  // KiB; rank actors are shallow, and there can be thousands
+  const std::unique_ptr<sg4::Engine> engine = create_engine();
   const double speed = sc.cluster.gpu.peak_bf16() > 0 ? sc.cluster.gpu.peak_bf16() : 1e12;
   std::vector<sg4::Host*> hosts = create_simgrid_platform(net, speed);
   Sim sim(sc, profile, opt, net, std::move(hosts));
   sim.setup();
   const auto s0 = std::chrono::steady_clock::now();
-  engine.run();
+  engine->run();
   EventRun out;
   out.stats.sim_wall_s = seconds_since(s0);
   TraceWriter tw;

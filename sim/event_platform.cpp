@@ -1,5 +1,7 @@
 #include "sim/event_platform.hpp"
 
+#include <xbt/log.h>
+
 #include <simgrid/kernel/routing/NetPoint.hpp>
 #include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <simgrid/s4u.hpp>
@@ -200,6 +202,17 @@ std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, doub
   }
   iface->seal();
   return hosts;
+}
+
+std::unique_ptr<simgrid::s4u::Engine> create_engine() {
+  xbt_log_control_set("root.thresh:critical");
+  int argc = 1;
+  char name[] = "aiscale";
+  char* argv[] = {name, nullptr};
+  auto engine = std::make_unique<simgrid::s4u::Engine>(&argc, argv);
+  configure_network_model(*engine);
+  engine->set_config("contexts/stack-size:256");  // KiB
+  return engine;
 }
 
 void configure_network_model(simgrid::s4u::Engine& engine) {

@@ -71,4 +71,8 @@ std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, doub
 // factors, weight-S).
 void configure_network_model(simgrid::s4u::Engine& engine);
 
+// The SimGrid engine every aiscale run uses (one per process): logging down to critical, the network model above,
+// and small actor stacks (rank actors are shallow, and there can be thousands).
+std::unique_ptr<simgrid::s4u::Engine> create_engine();
+
 }  // namespace aiscale

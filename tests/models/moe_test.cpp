@@ -9,7 +9,7 @@
 #include "models/flops.hpp"
 #include "models/memory.hpp"
 #include "models/scenario.hpp"
-#include "tests/models/scenario_issues.hpp"
+#include "tests/scenario_support.hpp"
 #include "models/workload.hpp"
 
 using namespace aiscale;
@@ -17,20 +17,6 @@ using aiscale::test_support::has_issue;
 using aiscale::test_support::issues_of;
 
 namespace {
-
-// 4 MoE layers, h = 1024, 16 heads of 64 with 4 KV heads, SwiGLU, 8 experts of width 1024, top-2, one shared
-// expert of width 1024; 16 H100 GPUs as tp 2 (SP) x dp 8, ep 4 (etp = tp = 2, edp = 2).
-nlohmann::json moe_doc() {
-  return nlohmann::json::parse(R"({
-    "schema": "aiscale/scenario/v1", "name": "small-moe",
-    "model": { "layers": 4, "hidden": 1024, "heads": 16, "kv_heads": 4, "ffn_hidden": 4096, "vocab": 32000,
-               "ffn_act": "swiglu", "norm": "rmsnorm",
-               "moe": { "experts": 8, "top_k": 2, "shared_experts": 1, "expert_ffn_hidden": 1024 } },
-    "cluster": { "gpu": "h100-sxm", "nodes": 2 },
-    "parallelism": { "tp": 2, "ep": 4, "sequence_parallel": true, "zero": 1, "micro_batch": 1 },
-    "training": { "global_batch": 16, "seq_len": 2048 }
-  })");
-}
 
 const Op* find_op(const std::vector<Op>& ops, const char* name, size_t nth = 0) {
   for (const Op& o : ops)
@@ -90,7 +76,7 @@ TEST(Moe, HuggingFaceConfigsImportMixtralQwenDeepSeekLlama) {
 }
 
 TEST(Moe, CustomModelParameterCountsByHand) {
-  const Scenario sc = parse_scenario(moe_doc());
+  const Scenario sc = parse_scenario(test_support::small_moe_doc());
   const TransformerConfig& m = sc.model;
   // attention 1024*1024 + 2*1024*256 + 1024*1024 = 2,621,440; norms 2,048; experts 8 x 3*1024*1024;
   // shared 3,145,728; router 8,192.
@@ -109,7 +95,7 @@ TEST(Moe, CustomModelParameterCountsByHand) {
 }
 
 TEST(Moe, ExpertParallelAllToAllVolume) {
-  nlohmann::json doc = moe_doc();
+  nlohmann::json doc = test_support::small_moe_doc();
   Workload w = build_workload(parse_scenario(doc));
   ASSERT_EQ(w.kinds.size(), 2u);
   const std::vector<Op>& f = w.kinds[1].fwd;
@@ -160,7 +146,7 @@ TEST(Moe, ExpertParallelAllToAllVolume) {
 }
 
 TEST(Moe, ActivationMemoryOfAnMoeLayerByHand) {
-  const Scenario sc = parse_scenario(moe_doc());
+  const Scenario sc = parse_scenario(test_support::small_moe_doc());
   // s = 2,048, b = 1, tp = 2 with SP, flash attention, no recompute:
   //   replicated sbh(2+2+2+2+1+1)/2                        = 10,485,760
   //   Q, K, V, proj input sb(2*1024 + 2*256 + 2*256 + 2*1024)/2 = 5,242,880
@@ -262,29 +248,29 @@ TEST(UnevenStages, LlamaThreeLayout) {
 }
 
 TEST(ModernPlans, RejectedWithClearErrors) {
-  nlohmann::json doc = moe_doc();
+  nlohmann::json doc = test_support::small_moe_doc();
   doc["parallelism"]["ep"] = 3;
   auto v = issues_of(doc);
   EXPECT_TRUE(has_issue(v, "parallelism.ep", "8 experts are not divisible by ep=3"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["parallelism"]["sequence_parallel"] = false;
   EXPECT_TRUE(has_issue(issues_of(doc), "parallelism.sequence_parallel", "need sequence parallelism"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["parallelism"]["cp"] = 3;
   doc["training"]["seq_len"] = 2000;
   v = issues_of(doc);
   EXPECT_TRUE(has_issue(v, "parallelism.cp", "seq_len 2000 is not divisible by cp=3"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["cluster"]["gpu"] = "a100-sxm4-80gb";
   doc["training"]["precision"] = "fp8";
   EXPECT_TRUE(has_issue(issues_of(doc), "training.precision", "no FP8"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["model"].erase("moe");
   EXPECT_TRUE(has_issue(issues_of(doc), "parallelism.ep", "needs a mixture-of-experts model"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["model"]["moe"]["top_k"] = 9;
   EXPECT_TRUE(has_issue(issues_of(doc), "model.moe.top_k", "exceeds"));
-  doc = moe_doc();
+  doc = test_support::small_moe_doc();
   doc["parallelism"]["etp"] = 3;
   EXPECT_TRUE(has_issue(issues_of(doc), "parallelism.etp", "not divisible by the expert tensor-parallel size 3"));
   doc = default_scenario_json();
@@ -300,7 +286,7 @@ TEST(ModernPlans, RejectedWithClearErrors) {
 }
 
 TEST(Moe, ModelFlopsCountActiveExperts) {
-  const Scenario sc = parse_scenario(moe_doc());
+  const Scenario sc = parse_scenario(test_support::small_moe_doc());
   const TransformerConfig& m = sc.model;
   const double tokens = 16.0 * 2048;
   const StepFlops f = step_flops(m, sc.plan, 16, 2048);

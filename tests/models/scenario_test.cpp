@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "models/scenario.hpp"
-#include "tests/models/scenario_issues.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 using aiscale::test_support::has_issue;

@@ -11,24 +11,11 @@
 #include "models/workload.hpp"
 #include "sim/analytic.hpp"
 #include "sim/event_engine.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 
 namespace {
-
-// 4 MoE layers (8 experts, top-2, one shared expert) on 16 H100 GPUs (2 nodes): tp 2 with SP, ep 4 (etp = tp = 2,
-// edp = 2), so each EP group is 4 ranks of one tp index spread over 4 consecutive workers of one node.
-nlohmann::json moe_doc() {
-  return nlohmann::json::parse(R"({
-    "schema": "aiscale/scenario/v1", "name": "small-moe",
-    "model": { "layers": 4, "hidden": 1024, "heads": 16, "kv_heads": 4, "ffn_hidden": 4096, "vocab": 32000,
-               "ffn_act": "swiglu", "norm": "rmsnorm",
-               "moe": { "experts": 8, "top_k": 2, "shared_experts": 1, "expert_ffn_hidden": 1024 } },
-    "cluster": { "gpu": "h100-sxm", "nodes": 2 },
-    "parallelism": { "tp": 2, "ep": 4, "sequence_parallel": true, "zero": 1, "micro_batch": 1 },
-    "training": { "global_batch": 32, "seq_len": 2048 }
-  })");
-}
 
 // GPT 1.7B on 16 A100s, tp 4 with SP, 4 pipeline stages, 8 micro-batches.
 nlohmann::json pipeline_doc() {
@@ -94,14 +81,14 @@ std::multiset<std::string> check_trace(const std::string& trace, const Result& r
 // EP all-to-alls inside a node (ep 4 over tp lanes), expert gradients over edp, dense over dp: both engines agree and
 // both charge expert-parallel communication.
 TEST(EventMoe, ExpertParallelAgreesWithAnalytic) {
-  const Pair p = both(moe_doc(), "moe tp2 ep4 dp8");
+  const Pair p = both(test_support::small_moe_doc(), "moe tp2 ep4 dp8");
   expect_agree(p);
   EXPECT_GT(p.a.breakdown.ep, 0);
   EXPECT_GT(p.e.breakdown.ep, 0);
   EXPECT_NEAR(p.e.breakdown.ep, p.a.breakdown.ep, 0.05 * p.a.breakdown.ep);
   EXPECT_GT(p.e.breakdown.dp, 0);  // dense and expert gradient syncs
   // All-to-alls overlapped with compute (ep_comm_overlap) arrive at the layer's start and are waited for at its end.
-  nlohmann::json d = moe_doc();
+  nlohmann::json d = test_support::small_moe_doc();
   d["parallelism"]["ep_comm_overlap"] = true;
   const Pair ovl = both(d, "moe tp2 ep4 overlapped all-to-alls");
   expect_agree(ovl);
@@ -113,7 +100,7 @@ TEST(EventMoe, ExpertParallelAgreesWithAnalytic) {
 // tensor parallelism (etp 1 regroups the tp ranks: the EP communicator's members are tp-group workers whose lanes
 // are not tp lanes), pipelined, with overlapped gradient buckets (dense and expert).
 TEST(EventMoe, CrossNodeExpertParallelAndExpertTensorParallel) {
-  nlohmann::json d = moe_doc();
+  nlohmann::json d = test_support::small_moe_doc();
   d["parallelism"]["ep"] = 8;
   const Pair wide = both(d, "moe tp2 ep8 (cross-node)");
   expect_agree(wide);
@@ -122,7 +109,7 @@ TEST(EventMoe, CrossNodeExpertParallelAndExpertTensorParallel) {
   const Pair etp1 = both(d, "moe tp2 etp1 ep8");
   expect_agree(etp1);
   EXPECT_GT(etp1.e.breakdown.ep, 0);
-  d = moe_doc();
+  d = test_support::small_moe_doc();
   d["parallelism"]["pp"] = 2;
   d["parallelism"]["overlap_grad_reduce"] = true;
   d["training"]["global_batch"] = 64;
@@ -133,7 +120,7 @@ TEST(EventMoe, CrossNodeExpertParallelAndExpertTensorParallel) {
 // The timeline of an MoE step has the dispatch and combine all-to-alls (on the EP stream of every GPU), and no two
 // ops of one stream overlap.
 TEST(EventMoe, TraceHasDispatchAndCombineWithoutOverlap) {
-  nlohmann::json d = moe_doc();
+  nlohmann::json d = test_support::small_moe_doc();
   d["training"]["global_batch"] = 16;
   const Scenario sc = parse(d);
   EventOptions o;
@@ -190,7 +177,7 @@ TEST(EventZeroBubble, AgreesWithAnalyticAndBeatsOneFOneB) {
 
 // ZB-H1 on an MoE model: the W passes of expert layers carry the expert weight gradients.
 TEST(EventZeroBubble, MoePipeline) {
-  nlohmann::json d = moe_doc();
+  nlohmann::json d = test_support::small_moe_doc();
   d["parallelism"]["pp"] = 2;
   d["parallelism"]["schedule"] = "zb-h1";
   d["training"]["global_batch"] = 64;
@@ -205,7 +192,7 @@ TEST(EventPipeline, UnevenStagesAndLayerKinds) {
   d["parallelism"]["last_stage_layers"] = 4;
   const Pair uneven = both(d, "gpt-1.7b pp4 4/8/8/4 layers");
   expect_agree(uneven);
-  d = moe_doc();
+  d = test_support::small_moe_doc();
   d["model"]["layers"] = 6;
   d["model"]["moe"]["first_dense"] = 1;
   d["parallelism"]["pp"] = 2;
