@@ -78,8 +78,9 @@ int64_t TransformerConfig::total_params() const {
 
 int64_t TransformerConfig::active_params() const {
   const int64_t moe_n = moe_layers();
-  return (layers - moe_n) * dense_layer_params() + moe_n * moe_layer_active_params() + embedding_params() +
-         lm_head_params() + final_norm_params();
+  if (!moe.enabled()) return total_params();
+  return (layers - moe_n) * dense_layer_params() + moe_n * moe_layer_active_params() +
+         (active_counts_input_embedding ? embedding_params() : 0) + lm_head_params() + final_norm_params();
 }
 
 std::string to_string(FfnAct a) { return a == FfnAct::swiglu ? "swiglu" : "gelu"; }
@@ -190,18 +191,30 @@ std::vector<TransformerConfig> make_presets() {
   m.push_back(mixtral("mixtral-8x22b", 56, 6144, 48, 16384, 32768,
                       "mistral.ai/news/mixtral-8x22b (141B total, 39B active); "
                       "mistralai/Mixtral-8x22B-Instruct-v0.1 config.json (tokenizer v3, vocabulary 32,768)"));
+  // DeepSeek's published active counts leave out the input embedding: V2 comes to 20.85B without it ("21B") and
+  // 21.38B with it, V3 to 36.63B ("37B") and 37.55B, V2-Lite to 2.45B ("2.4B") and 2.66B.
+  auto deepseek = [](std::string name, int l, int h, int f, int v, MlaConfig mla, int experts, int top_k,
+                     int shared, int expert_f, int first_dense, std::string src) {
+    TransformerConfig c = llama(std::move(name), l, h, 128, 128, f, v, std::move(src));
+    c.mla = mla;
+    c.moe.experts = experts;
+    c.moe.top_k = top_k;
+    c.moe.shared_experts = shared;
+    c.moe.expert_ffn_hidden = expert_f;
+    c.moe.first_dense = first_dense;
+    c.active_counts_input_embedding = false;
+    return c;
+  };
+  // DeepSeek-V2: 60 layers, MLA, the first FFN dense (12,288 wide), then 160 routed experts (top 6) and 2 shared,
+  // 1,536 wide.
+  m.push_back(deepseek("deepseek-v2", 60, 5120, 12288, 102400, {1536, 512, 128, 64, 128}, 160, 6, 2, 1536, 1,
+                       "DeepSeek-AI, DeepSeek-V2 (arXiv:2405.04434) Sec. 3.1.1; deepseek-ai/DeepSeek-V2 config.json "
+                       "(236B total, 21B activated)"));
   // DeepSeek-V3: 61 layers, MLA attention, the first 3 FFNs dense (18,432 wide), then DeepSeekMoE with 256 routed
   // experts (top 8) and 1 shared expert, 2,048 wide. The multi-token-prediction module (14B) is not included.
-  TransformerConfig ds = llama("deepseek-v3", 61, 7168, 128, 128, 18432, 129280,
-                              "DeepSeek-AI, DeepSeek-V3 Technical Report (arXiv:2412.19437) Sec. 4.2; "
-                              "deepseek-ai/DeepSeek-V3 config.json (671B total, 37B active)");
-  ds.mla = {1536, 512, 128, 64, 128};
-  ds.moe.experts = 256;
-  ds.moe.top_k = 8;
-  ds.moe.shared_experts = 1;
-  ds.moe.expert_ffn_hidden = 2048;
-  ds.moe.first_dense = 3;
-  m.push_back(ds);
+  m.push_back(deepseek("deepseek-v3", 61, 7168, 18432, 129280, {1536, 512, 128, 64, 128}, 256, 8, 1, 2048, 3,
+                       "DeepSeek-AI, DeepSeek-V3 Technical Report (arXiv:2412.19437) Sec. 4.2; "
+                       "deepseek-ai/DeepSeek-V3 config.json (671B total, 37B activated)"));
   return m;
 }
 
@@ -293,6 +306,7 @@ TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::str
     c.mla.v_head_dim = get_int(cfg, {"v_head_dim"}, field);
     c.kv_heads = c.heads;  // MLA expands the latent into per-head keys and values
   }
+  c.active_counts_input_embedding = type.rfind("deepseek", 0) != 0;  // as the publisher counts (see presets)
   if (c.layers <= 0 || c.hidden <= 0 || c.heads <= 0 || c.vocab <= 0 || c.kv_heads <= 0 || c.ffn_hidden <= 0)
     throw Error(field, "Hugging Face config has a zero or negative size");
   return c;

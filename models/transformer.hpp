@@ -52,6 +52,9 @@ struct TransformerConfig {
   bool qkv_bias = false;            // biases on the Q, K, V projections only (Qwen2)
   bool rmsnorm = false;             // RMSNorm has one weight vector; LayerNorm has weight and bias
   int learned_positions = 0;        // rows of a learned position table (GPT); 0 for RoPE/ALiBi
+  // Whether the publisher's "active parameters" figure counts the input embedding (a table lookup, no GEMM).
+  // Mistral AI (Mixtral 12.9B) and Qwen (Qwen1.5-MoE 2.7B) count it; DeepSeek (V2 21B, V3 37B) does not.
+  bool active_counts_input_embedding = true;
   MoeConfig moe;
   MlaConfig mla;
   std::string source;               // where the shape comes from
@@ -92,8 +95,9 @@ struct TransformerConfig {
   int64_t lm_head_params() const;  // 0 when tied
   int64_t final_norm_params() const;
   int64_t total_params() const;
-  // Parameters a token passes through (top_k routed experts, not all of them), embeddings and head included, as
-  // Mistral AI counts Mixtral's 12.9B; equals total_params() for a dense model.
+  // Parameters a token passes through (top_k routed experts, not all of them), LM head and final norm included,
+  // and the input embedding too unless the publisher leaves it out (active_counts_input_embedding); equals
+  // total_params() for a dense model.
   int64_t active_params() const;
 };
 
