@@ -55,3 +55,21 @@ TEST(Validation, EveryCaseCarriesItsSource) {
     EXPECT_GT(c.measured, 0) << c.name;
   }
 }
+
+// Megatron-LM's 2020 weak-scaling table on DGX A100: iteration times for tensor parallelism 1-8 inside a node and
+// the same with 128-way data parallelism. The relative cost of tensor parallelism is what the planner ranks on, so
+// the tp 8 / tp 1 time ratio is held too.
+TEST(Validation, Megatron2020TensorParallelScaling) {
+  const ValidationReport r = suite("megatron-2020");
+  ASSERT_EQ(r.all.cases, 8);
+  EXPECT_LE(r.all.mape, 10.0);
+  EXPECT_LE(r.all.max_ape, 15.0);
+  const ValidationCase *tp1 = nullptr, *tp8 = nullptr;
+  for (const auto& c : r.cases) {
+    if (c.name == "megatron_readme2020_a100_1B_1") tp1 = &c;
+    if (c.name == "megatron_readme2020_a100_8B_8") tp8 = &c;
+  }
+  ASSERT_TRUE(tp1 && tp8);
+  const double measured = tp8->measured / tp1->measured, predicted = tp8->predicted / tp1->predicted;
+  EXPECT_NEAR(predicted / measured, 1.0, 0.08);
+}
