@@ -27,6 +27,10 @@ struct ScaleOut {
   std::string leaf_cabling = "auto";
   int switch_radix = 64;  // ports per switch
   Seconds latency{2e-6};  // per-hop switch + cable latency
+  // How switches pick among equal-cost up-links: "d-mod-k", deterministic by destination as InfiniBand subnet
+  // managers route fat-trees (Zahavi 2010, D-Mod-K routing; OpenSM's ftree engine), the default for the catalog's
+  // InfiniBand nodes; or "ecmp", a per-flow hash as Ethernet/RoCE switches do, where flows can collide on a link.
+  std::string routing = "d-mod-k";
   // dragonfly
   int dragonfly_groups = 0;
   int routers_per_group = 0;

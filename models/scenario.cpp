@@ -178,6 +178,7 @@ ClusterSpec parse_cluster(const nlohmann::json& j, Diagnostics& diag) {
     o.leaf_cabling = s.choice("leaf_cabling", o.leaf_cabling, {"auto", "copper", "optical"});
     o.switch_radix = s.count("switch_radix", o.switch_radix, 4);
     o.latency = s.quantity("latency", o.latency);
+    o.routing = s.choice("routing", o.routing, {"d-mod-k", "ecmp"});
     o.dragonfly_groups = s.count("dragonfly_groups", o.dragonfly_groups, 0);
     o.routers_per_group = s.count("routers_per_group", o.routers_per_group, 0);
     o.global_links_per_router = s.count("global_links_per_router", o.global_links_per_router, 0);

@@ -78,26 +78,14 @@ EventNetwork::EventNetwork(const topology::Topology& topo, std::uint64_t seed)
         {-1, i, false, LinkTier::NvLink, port_bw[static_cast<size_t>(i)], port_lat[static_cast<size_t>(i)]});
   }
   // A GPU with exactly one NIC whose NIC has exactly one fabric link leaves the node through them; the switch-level
-  // part of its routes is then asked of the Router between fabric switches (same ECMP hash, far fewer BFS roots).
+  // part of its routes is then asked of the Router between fabric switches (same choices, far fewer BFS roots).
+  const std::vector<topology::GpuUplink> up = topology::gpu_uplinks(topo);
   for (int i = 0; i < n; ++i) {
-    const Vertex v = topo.gpu(i);
-    int nics = 0;
-    Vertex nic = 0;
-    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
-      const Vertex u = boost::target(*e, g);
-      if (g[u].kind == VertexKind::Nic) ++nics, nic = u;
-    }
-    if (nics != 1) continue;
-    int sw = 0;
-    Vertex acc = 0;
-    for (auto [e, end] = boost::out_edges(nic, g); e != end; ++e) {
-      const Vertex u = boost::target(*e, g);
-      if (g[u].kind != VertexKind::Gpu) ++sw, acc = u;
-    }
-    if (sw != 1) continue;
-    nic_of_[static_cast<size_t>(i)] = static_cast<int>(nic);
-    access_of_[static_cast<size_t>(i)] = static_cast<int>(acc);
+    nic_of_[static_cast<size_t>(i)] = up[static_cast<size_t>(i)].nic;
+    access_of_[static_cast<size_t>(i)] = up[static_cast<size_t>(i)].access;
   }
+  dmodk_ = topo.spec().scale_out.routing != "ecmp";
+  dest_key_ = topology::destination_keys(topo);
 }
 
 int EventNetwork::directed(Vertex from, Vertex to) const {
@@ -137,7 +125,10 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
   if (as >= 0 && ad >= 0) {
     path = {vs, static_cast<Vertex>(nic_of_[static_cast<size_t>(src)])};
     if (as != ad) {
-      const topology::Path mid = router_.route(static_cast<Vertex>(as), static_cast<Vertex>(ad), flow);
+      const topology::Path mid =
+          dmodk_ ? router_.route_by_destination(static_cast<Vertex>(as), static_cast<Vertex>(ad),
+                                                dest_key_[static_cast<size_t>(dst)])
+                 : router_.route(static_cast<Vertex>(as), static_cast<Vertex>(ad), flow);
       if (mid.vertices.empty())
         throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
       path.insert(path.end(), mid.vertices.begin(), mid.vertices.end());
@@ -147,7 +138,8 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
     path.push_back(static_cast<Vertex>(nic_of_[static_cast<size_t>(dst)]));
     path.push_back(vd);
   } else {
-    const topology::Path p = router_.route(vs, vd, flow);
+    const topology::Path p =
+        dmodk_ ? router_.route_by_destination(vs, vd, dest_key_[static_cast<size_t>(dst)]) : router_.route(vs, vd, flow);
     if (p.vertices.empty())
       throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
     path = p.vertices;

@@ -1,6 +1,7 @@
 #pragma once
 // The network the event engine simulates: directed links of the cluster graph and GPU-to-GPU routes taken from
-// topology/ routing (ECMP), plus the SimGrid platform built from them.
+// topology/ routing (D-Mod-K by destination, or a per-flow ECMP hash: cluster.scale_out.routing), plus the SimGrid
+// platform built from them.
 #include <simgrid/forward.h>
 
 #include <cstdint>
@@ -40,7 +41,7 @@ class EventNetwork {
   const std::vector<EventLink>& links() const { return links_; }
   const topology::Topology& topology() const { return topo_; }
   // Route of flow src -> dst (GPU indices), computed on first use and cached. ECMP flow id = src * gpus + dst, as in
-  // the SimGrid platform export.
+  // the SimGrid platform export; D-Mod-K key = the destination NIC's place in a leaf-by-leaf numbering.
   const EventRoute& route(int src, int dst);
   // Readable name of a directed link: "<bundle>:up|down" or "gpu3-nvlink:up|down".
   std::string link_name(int link) const;
@@ -59,6 +60,8 @@ class EventNetwork {
   std::unordered_map<std::uint64_t, int> bundle_of_;  // (min vertex, max vertex) -> bundle index
   std::vector<int> nv_port_;                          // GPU -> first of its two port links, -1 if none
   std::vector<int> nic_of_, access_of_;               // GPU -> its only NIC / that NIC's switch, -1 otherwise
+  bool dmodk_ = true;                                 // D-Mod-K routing (else ECMP hashing)
+  std::vector<std::uint64_t> dest_key_;               // GPU -> D-Mod-K destination number
   std::unordered_map<std::uint64_t, std::unique_ptr<EventRoute>> routes_;
 };
 

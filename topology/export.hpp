@@ -17,14 +17,15 @@ std::string to_dot(const Topology& topo);
 nlohmann::ordered_json to_json(const Topology& topo, const Analysis& analysis);
 
 struct SimgridOptions {
-  // Full: one explicit route per ordered GPU pair, chosen by this library's ECMP routing (exact, O(GPUs^2) size).
+  // Full: one explicit route per ordered GPU pair, chosen as the cluster routes (scale_out.routing: D-Mod-K or ECMP;
+  // exact, O(GPUs^2) size).
   // Dijkstra: one route per link direction; SimGrid picks lowest-latency paths itself and may forward through a
   // GPU host (as NCCL's PXN does), unlike Router. Auto: Full up to full_max_gpus GPUs, else Dijkstra.
   // Routes are available once the platform is sealed (Engine::seal_platform() or run()).
   enum class Routing { Auto, Full, Dijkstra };
   Routing routing = Routing::Auto;
   int full_max_gpus = 64;
-  std::uint64_t seed = 0;  // ECMP seed for Full routing
+  std::uint64_t seed = 0;  // ECMP seed for Full routing under scale_out.routing "ecmp"
   std::string zone_id = "cluster";
 };
 

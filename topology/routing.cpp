@@ -124,8 +124,77 @@ Path Router::route(Vertex src, Vertex dst, std::uint64_t flow) {
   return make_path(vs);
 }
 
+Path Router::route_by_destination(Vertex src, Vertex dst, std::uint64_t key) {
+  std::vector<Vertex> vs{src};
+  if (distances_to(dst)[src] < 0) return {};
+  const Graph& g = topo_.graph();
+  Vertex at = src;
+  std::uint64_t div = 1;
+  while (at != dst) {
+    const std::vector<Vertex> hops = next_hops(at, dst);
+    std::uint64_t total = 0;
+    std::vector<std::uint64_t> weight;
+    for (Vertex v : hops) {
+      weight.push_back(static_cast<std::uint64_t>(g[boost::edge(at, v, g).first].count));
+      total += weight.back();
+    }
+    size_t i = 0;
+    if (hops.size() > 1 || total > 1) {
+      std::uint64_t pick = (key / div) % total;
+      div *= total;
+      while (pick >= weight[i]) pick -= weight[i++];
+    }
+    at = hops[i];
+    vs.push_back(at);
+  }
+  return make_path(vs);
+}
+
 Path Router::route_gpus(int src_gpu, int dst_gpu, std::uint64_t flow) {
   return route(topo_.gpu(src_gpu), topo_.gpu(dst_gpu), flow);
+}
+
+std::vector<GpuUplink> gpu_uplinks(const Topology& topo) {
+  const Graph& g = topo.graph();
+  const int n = static_cast<int>(topo.gpus().size());
+  std::vector<GpuUplink> out(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    int nics = 0;
+    Vertex nic = 0;
+    for (auto [e, end] = boost::out_edges(topo.gpu(i), g); e != end; ++e)
+      if (g[boost::target(*e, g)].kind == VertexKind::Nic) ++nics, nic = boost::target(*e, g);
+    if (nics != 1) continue;
+    int sw = 0;
+    Vertex acc = 0;
+    for (auto [e, end] = boost::out_edges(nic, g); e != end; ++e)
+      if (g[boost::target(*e, g)].kind != VertexKind::Gpu) ++sw, acc = boost::target(*e, g);
+    if (sw != 1) continue;
+    out[static_cast<size_t>(i)] = {static_cast<int>(nic), static_cast<int>(acc)};
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> destination_keys(const Topology& topo) {
+  const std::vector<GpuUplink> up = gpu_uplinks(topo);
+  const size_t n = up.size();
+  std::vector<std::uint64_t> place(n, 0), keys(n, 0);
+  std::map<int, std::pair<std::uint64_t, std::uint64_t>> sw;  // switch -> (ordinal, NICs so far)
+  std::uint64_t ports = 1;
+  for (size_t i = 0; i < n; ++i) {
+    if (up[i].access < 0) continue;
+    auto it = sw.try_emplace(up[i].access, sw.size(), 0).first;
+    place[i] = it->second.second++;
+    ports = std::max(ports, it->second.second);
+  }
+  for (size_t i = 0; i < n; ++i)
+    keys[i] = up[i].access < 0 ? i : sw.at(up[i].access).first * ports + place[i];
+  return keys;
+}
+
+Path route_gpu_pair(Router& router, const Topology& topo, const std::vector<std::uint64_t>& keys, int src, int dst) {
+  if (topo.spec().scale_out.routing == "ecmp")
+    return router.route_gpus(src, dst, static_cast<std::uint64_t>(src) * keys.size() + static_cast<std::uint64_t>(dst));
+  return router.route_by_destination(topo.gpu(src), topo.gpu(dst), keys[static_cast<size_t>(dst)]);
 }
 
 }  // namespace aiscale::topology

@@ -34,6 +34,12 @@ class Router {
   // The path of flow `flow`: at each vertex the next hop is picked by hashing (seed, flow, vertex), weighted by the
   // number of parallel links, as ECMP hashing does. Same inputs, same path. Empty path when unreachable.
   Path route(Vertex src, Vertex dst, std::uint64_t flow = 0);
+  // The path InfiniBand's D-Mod-K routing gives destination key `key` (destinations numbered leaf by leaf): at the
+  // i-th vertex with a choice the port is (key / (k_1 ... k_{i-1})) mod k_i over its k_i equal-cost ports, so
+  // every flow to one destination takes one path and destinations under one leaf spread over all up-links.
+  // Non-blocking for shift permutations such as ring steps on a full fat-tree (Zahavi, "D-Mod-K Routing Providing
+  // Non-Blocking Traffic for Shift Permutations on Real Life Fat Trees", 2010).
+  Path route_by_destination(Vertex src, Vertex dst, std::uint64_t key);
   // route() between GPU indices (node-major numbering).
   Path route_gpus(int src_gpu, int dst_gpu, std::uint64_t flow = 0);
   // Hop distance of every vertex to dst (-1 unreachable); cached for the most recent destinations.
@@ -48,6 +54,22 @@ class Router {
   std::map<Vertex, std::vector<int>> cache_;
   std::deque<Vertex> order_;
 };
+
+// How a GPU leaves its node when it has exactly one NIC with exactly one fabric link: that NIC and the switch it
+// plugs into (vertex ids); -1 otherwise.
+struct GpuUplink {
+  int nic = -1, access = -1;
+};
+std::vector<GpuUplink> gpu_uplinks(const Topology& topo);
+
+// D-Mod-K destination numbers (route_by_destination's key) of the GPUs: switches numbered in order of their first
+// GPU, times the most NICs on one switch, plus the NIC's place on its switch; a GPU without a single uplink is
+// numbered by its index.
+std::vector<std::uint64_t> destination_keys(const Topology& topo);
+
+// The path from GPU src to GPU dst as the cluster routes (scale_out.routing): D-Mod-K on `keys`, or an ECMP hash of
+// flow src * gpus + dst.
+Path route_gpu_pair(Router& router, const Topology& topo, const std::vector<std::uint64_t>& keys, int src, int dst);
 
 // SplitMix64 finaliser: a fixed, portable hash for seeded choices.
 std::uint64_t mix64(std::uint64_t x);

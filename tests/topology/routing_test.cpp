@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "tests/topology/cluster_fixtures.hpp"
@@ -68,6 +69,49 @@ TEST(Ecmp, SeededChoiceIsDeterministicAndSpreadsFlows) {
   for (std::uint64_t flow = 0; flow < 64; ++flow)
     differ += a.route(t.gpu(0), t.gpu(15), flow).vertices != c.route(t.gpu(0), t.gpu(15), flow).vertices;
   EXPECT_GT(differ, 0);
+}
+
+// Most flows of a shift permutation (every GPU i sends to i + shift) sharing one directed link.
+int max_flows_per_link(const Topology& t, int shift, bool dmodk) {
+  Router r(t, 3);
+  const std::vector<std::uint64_t> keys = destination_keys(t);
+  const int n = static_cast<int>(t.gpus().size());
+  std::map<std::pair<Vertex, Vertex>, int> load;
+  int most = 0;
+  for (int i = 0; i < n; ++i) {
+    const int d = (i + shift) % n;
+    const Path p = dmodk ? r.route_by_destination(t.gpu(i), t.gpu(d), keys[static_cast<size_t>(d)])
+                         : r.route_gpus(i, d, static_cast<std::uint64_t>(i) * n + d);
+    for (size_t k = 0; k + 1 < p.vertices.size(); ++k)
+      most = std::max(most, ++load[{p.vertices[k], p.vertices[k + 1]}]);
+  }
+  return most;
+}
+
+// D-Mod-K (Zahavi 2010) routes every shift permutation on a full fat-tree without two flows on one link, which is
+// why InfiniBand rings run at line rate; a per-flow hash puts some flows together.
+TEST(DModK, ShiftPermutationsAreNonBlockingOnFullFatTrees) {
+  for (const auto& [nodes, tiers] : {std::pair{32, 2}, std::pair{16, 3}}) {
+    const Topology t = build_topology(hosts(nodes, "fat-tree", nodes == 32 ? 8 : 4, tiers));
+    int ecmp_worst = 0;
+    for (int shift = 1; shift < nodes; ++shift) {
+      EXPECT_EQ(max_flows_per_link(t, shift, true), 1) << nodes << " hosts, shift " << shift;
+      ecmp_worst = std::max(ecmp_worst, max_flows_per_link(t, shift, false));
+    }
+    EXPECT_GE(ecmp_worst, 2) << nodes << " hosts";
+  }
+}
+
+TEST(DModK, DestinationKeysNumberNicsLeafByLeaf) {
+  const Topology t = build_topology(hosts(8, "fat-tree", 4, 2));  // 4 leaves of 2 hosts
+  const std::vector<std::uint64_t> keys = destination_keys(t);
+  EXPECT_EQ(keys, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  Router r(t);
+  // One destination, one path from any source's leaf upward choice: both senders on leaf 0 pick the same spine.
+  EXPECT_EQ(r.route_by_destination(t.gpu(0), t.gpu(5), keys[5]).vertices[3],
+            r.route_by_destination(t.gpu(1), t.gpu(5), keys[5]).vertices[3]);
+  EXPECT_NE(r.route_by_destination(t.gpu(0), t.gpu(4), keys[4]).vertices[3],
+            r.route_by_destination(t.gpu(1), t.gpu(5), keys[5]).vertices[3]);
 }
 
 TEST(RailOptimized, SameRailTrafficStaysInTheRail) {
