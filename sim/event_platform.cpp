@@ -109,6 +109,10 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
   const Vertex vs = topo_.gpu(src), vd = topo_.gpu(dst);
   const std::uint64_t flow =
       static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(gpus()) + static_cast<std::uint64_t>(dst);
+  // The cluster's routing between two vertices: D-Mod-K on the destination's number, or the flow's ECMP hash.
+  auto routed = [&](Vertex a, Vertex b) {
+    return dmodk_ ? router_.route_by_destination(a, b, dest_key_[static_cast<size_t>(dst)]) : router_.route(a, b, flow);
+  };
   auto add = [&](int link) {
     out.links.push_back(link);
     out.latency += links_[static_cast<size_t>(link)].latency;
@@ -125,10 +129,7 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
   if (as >= 0 && ad >= 0) {
     path = {vs, static_cast<Vertex>(nic_of_[static_cast<size_t>(src)])};
     if (as != ad) {
-      const topology::Path mid =
-          dmodk_ ? router_.route_by_destination(static_cast<Vertex>(as), static_cast<Vertex>(ad),
-                                                dest_key_[static_cast<size_t>(dst)])
-                 : router_.route(static_cast<Vertex>(as), static_cast<Vertex>(ad), flow);
+      const topology::Path mid = routed(static_cast<Vertex>(as), static_cast<Vertex>(ad));
       if (mid.vertices.empty())
         throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
       path.insert(path.end(), mid.vertices.begin(), mid.vertices.end());
@@ -138,8 +139,7 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
     path.push_back(static_cast<Vertex>(nic_of_[static_cast<size_t>(dst)]));
     path.push_back(vd);
   } else {
-    const topology::Path p =
-        dmodk_ ? router_.route_by_destination(vs, vd, dest_key_[static_cast<size_t>(dst)]) : router_.route(vs, vd, flow);
+    const topology::Path p = routed(vs, vd);
     if (p.vertices.empty())
       throw Error("cluster", "GPU " + std::to_string(dst) + " is unreachable from GPU " + std::to_string(src));
     path = p.vertices;

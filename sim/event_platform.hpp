@@ -34,7 +34,8 @@ struct EventRoute {
 
 class EventNetwork {
  public:
-  // Indexes the topology's links; `seed` drives the ECMP choices (as topology::Router's seed).
+  // Indexes the topology's links; routes follow cluster.scale_out.routing, and `seed` drives the ECMP choices (as
+  // topology::Router's seed) when that is "ecmp".
   EventNetwork(const topology::Topology& topo, std::uint64_t seed);
 
   int gpus() const { return static_cast<int>(topo_.gpus().size()); }
