@@ -73,6 +73,10 @@ TEST(Moe, HuggingFaceConfigsImportMixtralQwenDeepSeekLlama) {
   EXPECT_TRUE(ds.mla.enabled());
   EXPECT_EQ(ds.total_params(), find_model("deepseek-v3")->total_params());
   EXPECT_EQ(ds.active_params(), find_model("deepseek-v3")->active_params());
+  const TransformerConfig v2 =
+      model_from_hf_config(read_json_file(source_path("scenarios/hf/deepseek-v2/config.json")), "f");
+  EXPECT_EQ(v2.total_params(), find_model("deepseek-v2")->total_params());
+  EXPECT_EQ(v2.active_params(), find_model("deepseek-v2")->active_params());
   // Qwen1.5-MoE-A2.7B model card: 14.3B parameters, 2.7B activated.
   const TransformerConfig qw =
       model_from_hf_config(read_json_file(source_path("scenarios/hf/qwen1.5-moe-a2.7b/config.json")), "f");
