@@ -106,11 +106,13 @@ double CollectiveModel::time(CollOp op, double bytes, const GroupPlacement& g) c
   // the n-1 steps pays the per-step latency, which dominates at thousands of ranks.
   if (r <= 1 || op != CollOp::all_reduce) return ring;
   // All-reduce may instead take NCCL's tree: reduce inside the node over NVLink, a double binary tree across nodes
-  // (2 log2(nodes) latency steps, the node's NICs carrying the 1/r shard of each rank), broadcast back.
+  // (2 log2(nodes) latency steps, the node's NICs carrying the 1/r shard of each rank), broadcast back, at NCCL's
+  // tree bandwidth factor.
   const int nn = g.nodes;
   const double intra = nv_.latency.value + double(r - 1) / r * bytes / nv_bw;
   const double tree_steps = 2.0 * std::ceil(std::log2(double(nn)));
-  const double tree = 2 * intra + net_.latency.value + tree_steps * step + 2.0 * (nn - 1) / nn * bytes / node_bw;
+  const double tree =
+      2 * intra + net_.latency.value + tree_steps * step + 2.0 * (nn - 1) / nn * bytes / (kTreeBusBwFactor * node_bw);
   return std::min(ring, tree);
 }
 

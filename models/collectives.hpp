@@ -9,6 +9,10 @@
 
 namespace aiscale {
 
+// NCCL's tuner rates its Tree algorithm's bus bandwidth at 0.92 of the Ring's (NVIDIA/nccl src/graph/tuning.cc,
+// "busBw*.92" for NCCL_ALGO_TREE), so large all-reduces, whose bandwidth terms otherwise tie, run as rings.
+inline constexpr double kTreeBusBwFactor = 0.92;
+
 enum class CollOp { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
 std::string to_string(CollOp op);
 

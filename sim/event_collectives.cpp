@@ -100,10 +100,9 @@ CollAlgorithm choose_algorithm(CollOp op, double bytes, const GroupPlacement& g,
     if (hier < best_t) best_t = hier, best = CollAlgorithm::hierarchical;
   }
   if (ar) {
-    // Double binary tree: every rank sends and receives the whole buffer once up and once down. NCCL's tuner
-    // rates the tree's bus bandwidth at 0.92 of the ring's (NVIDIA/nccl src/graph/tuning.cc, "busBw*.92" for
-    // NCCL_ALGO_TREE), so large buffers, where the bandwidth terms otherwise tie, stay on the ring.
-    const double tree = 2.0 * (ceil_log2(nn) + (r - 1)) * c.network_step + 2.0 * bytes / (0.92 * bw);
+    // Double binary tree: every rank sends and receives the whole buffer once up and once down, at NCCL's tree
+    // bandwidth factor.
+    const double tree = 2.0 * (ceil_log2(nn) + (r - 1)) * c.network_step + 2.0 * bytes / (kTreeBusBwFactor * bw);
     if (tree < best_t) best_t = tree, best = CollAlgorithm::tree;
   }
   return best;
