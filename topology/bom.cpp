@@ -120,7 +120,8 @@ std::string render_bom(const Topology& topo, const Analysis& a, const std::strin
   } else
     fabric = "none (single node)";
   if (f.kind != "none")
-    fabric += ", " + std::to_string(c.scale_out.nics_per_node) + " x " + gbps(f.nic_bandwidth) + " NICs per node";
+    fabric += ", " + std::to_string(c.scale_out.nics_per_node) + " x " + gbps(f.nic_bandwidth) + " NICs per node, " +
+              c.scale_out.routing + " routing";
   out += "Network:  " + fabric + "\n\n";
 
   std::vector<std::vector<std::string>> dev{{"Component", "Model", "Count", "Ports used"}};

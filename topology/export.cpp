@@ -107,6 +107,7 @@ nlohmann::ordered_json to_json(const Topology& topo, const Analysis& a) {
   } else if (f.kind == "torus") {
     fab["dims"] = f.torus_dims;
   }
+  if (f.kind != "none") fab["routing"] = topo.spec().scale_out.routing;
   j["fabric"] = fab;
   nlohmann::ordered_json devices = nlohmann::ordered_json::array();
   for (const auto& d : a.devices)
