@@ -1,6 +1,7 @@
 #include "topology/routing.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 namespace aiscale::topology {
@@ -101,21 +102,22 @@ std::vector<Path> Router::all_paths(Vertex src, Vertex dst, size_t limit) {
   return out;
 }
 
-Path Router::route(Vertex src, Vertex dst, std::uint64_t flow) {
+// Walks a shortest path from src to dst; at each vertex `port` picks one of the `total` equal-cost ports (parallel
+// links count one each, as a switch chooses among ports, not neighbours).
+Path Router::walk(Vertex src, Vertex dst, const std::function<std::uint64_t(Vertex, std::uint64_t)>& port) {
   std::vector<Vertex> vs{src};
   if (distances_to(dst)[src] < 0) return {};
   const Graph& g = topo_.graph();
   Vertex at = src;
   while (at != dst) {
     const std::vector<Vertex> hops = next_hops(at, dst);
-    // Weight each next hop by its parallel links: a switch hashes over ports, not over neighbours.
     std::uint64_t total = 0;
     std::vector<std::uint64_t> weight;
     for (Vertex v : hops) {
       weight.push_back(static_cast<std::uint64_t>(g[boost::edge(at, v, g).first].count));
       total += weight.back();
     }
-    std::uint64_t pick = mix64(seed_ ^ mix64(flow ^ mix64(static_cast<std::uint64_t>(at)))) % total;
+    std::uint64_t pick = total > 1 ? port(at, total) % total : 0;
     size_t i = 0;
     while (pick >= weight[i]) pick -= weight[i++];
     at = hops[i];
@@ -124,30 +126,19 @@ Path Router::route(Vertex src, Vertex dst, std::uint64_t flow) {
   return make_path(vs);
 }
 
+Path Router::route(Vertex src, Vertex dst, std::uint64_t flow) {
+  return walk(src, dst, [&](Vertex at, std::uint64_t) {
+    return mix64(seed_ ^ mix64(flow ^ mix64(static_cast<std::uint64_t>(at))));
+  });
+}
+
 Path Router::route_by_destination(Vertex src, Vertex dst, std::uint64_t key) {
-  std::vector<Vertex> vs{src};
-  if (distances_to(dst)[src] < 0) return {};
-  const Graph& g = topo_.graph();
-  Vertex at = src;
   std::uint64_t div = 1;
-  while (at != dst) {
-    const std::vector<Vertex> hops = next_hops(at, dst);
-    std::uint64_t total = 0;
-    std::vector<std::uint64_t> weight;
-    for (Vertex v : hops) {
-      weight.push_back(static_cast<std::uint64_t>(g[boost::edge(at, v, g).first].count));
-      total += weight.back();
-    }
-    size_t i = 0;
-    if (hops.size() > 1 || total > 1) {
-      std::uint64_t pick = (key / div) % total;
-      div *= total;
-      while (pick >= weight[i]) pick -= weight[i++];
-    }
-    at = hops[i];
-    vs.push_back(at);
-  }
-  return make_path(vs);
+  return walk(src, dst, [&](Vertex, std::uint64_t total) {
+    const std::uint64_t pick = (key / div) % total;
+    div *= total;
+    return pick;
+  });
 }
 
 Path Router::route_gpus(int src_gpu, int dst_gpu, std::uint64_t flow) {

@@ -3,6 +3,7 @@
 // choice among them from a seed (the role a switch's ECMP hash plays).
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -47,6 +48,7 @@ class Router {
 
  private:
   Path make_path(const std::vector<Vertex>& vertices) const;
+  Path walk(Vertex src, Vertex dst, const std::function<std::uint64_t(Vertex, std::uint64_t)>& port);
 
   const Topology& topo_;
   std::uint64_t seed_;
