@@ -1,13 +1,20 @@
 #pragma once
-// Test helpers: every issue a scenario document raises, a search among them, and the small MoE scenario that
-// the model and engine tests share.
+// Test helpers: a scenario document parsed with its calibration profile, every issue a document raises, a search
+// among them, and the small MoE scenario that the model and engine tests share.
 #include <string>
 #include <vector>
 
+#include "models/calibration_profile.hpp"
 #include "models/error.hpp"
 #include "models/scenario.hpp"
 
 namespace aiscale::test_support {
+
+// A scenario document read relative to the working directory, and the calibration profile a scenario names.
+inline Scenario parse(const nlohmann::json& doc) { return parse_scenario(doc, "."); }
+inline CalibrationProfile profile(const Scenario& sc) {
+  return load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+}
 
 inline std::vector<Issue> issues_of(const nlohmann::json& doc) {
   try {

@@ -6,6 +6,7 @@
 
 #include "sim/analytic.hpp"
 #include "sim/event_engine.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ TEST(EventAgreement, ValidationScenariosUpTo1024Gpus) {
   for (const auto& f : files) {
     const Scenario sc = parse_scenario(read_json_file(f.string()), f.parent_path().string());
     if (sc.cluster.gpus() > 1024) continue;
-    const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+    const CalibrationProfile prof = test_support::profile(sc);
     const double a = simulate_analytic(sc, prof).step_time_s;
     const double e = simulate_event(sc, prof).step_time_s;
     const double diff = (e - a) / a;
@@ -50,7 +51,7 @@ TEST(EventAgreement, MoeAndZeroBubbleScenarios) {
     Scenario sc = parse_scenario(read_json_file(f.string()), f.parent_path().string());
     sc.plan.schedule = c.schedule;
     if (c.schedule == Schedule::zb_h1) sc.plan.vpp = 1;
-    const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+    const CalibrationProfile prof = test_support::profile(sc);
     const Result a = simulate_analytic(sc, prof), e = simulate_event(sc, prof);
     const double diff = (e.step_time_s - a.step_time_s) / a.step_time_s;
     std::printf("%-28s %-6s %5d GPUs  analytic %9.4f s  event %9.4f s  %+6.2f%%  (ep %.4f / %.4f s)\n",

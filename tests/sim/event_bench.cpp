@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "tests/scenario_support.hpp"
+
 using namespace aiscale;
 
 namespace {
@@ -17,7 +19,7 @@ double raw_rate = 0;
 
 void row(const char* label, const nlohmann::json& doc) {
   const Scenario sc = parse_scenario(doc, ".");
-  const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+  const CalibrationProfile prof = test_support::profile(sc);
   const EventRun r = run_event(sc, prof);
   const EventStats& s = r.stats;
   const double rate = s.sim_wall_s > 0 ? s.transfers / s.sim_wall_s : 0.0;

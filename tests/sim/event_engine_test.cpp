@@ -10,6 +10,7 @@
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
 #include "sim/event_collectives.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 
@@ -24,8 +25,8 @@ nlohmann::json small_doc() {
     "training": {"global_batch": 4, "seq_len": 2048, "precision": "bf16"}})");
 }
 
-Scenario parse(const nlohmann::json& doc) { return parse_scenario(doc, "."); }
-CalibrationProfile profile(const Scenario& sc) { return load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir); }
+using test_support::parse;
+using test_support::profile;
 
 // A fat-tree of radix-`radix` switches at the given leaf oversubscription: TP 8 per node, DP over `nodes` nodes,
 // gradient all-reduce after the last backward (not overlapped) so that it is fully exposed.

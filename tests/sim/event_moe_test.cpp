@@ -26,8 +26,8 @@ nlohmann::json pipeline_doc() {
     "training": {"global_batch": 8, "seq_len": 2048, "precision": "bf16"}})");
 }
 
-Scenario parse(const nlohmann::json& doc) { return parse_scenario(doc, "."); }
-CalibrationProfile profile(const Scenario& sc) { return load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir); }
+using test_support::parse;
+using test_support::profile;
 
 struct Pair {
   Result a, e;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sim/analytic.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 namespace fs = std::filesystem;
@@ -17,7 +18,7 @@ TEST(Golden, ShippedScenariosReproduceTheirResults) {
     const auto golden = read_json_file(e.path().string());
     const fs::path file = root / golden["scenario"].get<std::string>();
     const Scenario sc = parse_scenario(read_json_file(file.string()), file.parent_path().string());
-    const Result r = simulate_analytic(sc, load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir));
+    const Result r = simulate_analytic(sc, test_support::profile(sc));
     nlohmann::json got = to_json(r, sc);
     got["memory_peak_gib"] = got["memory_gib"]["peak"];
     got["memory_fits"] = got["memory_gib"]["fits"];

@@ -8,6 +8,7 @@
 #include "models/svg_plot.hpp"
 #include "models/transformer.hpp"
 #include "sim/analytic.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 
@@ -98,7 +99,7 @@ TEST(Plan, VaryNamesEveryDimension) {
 // a pipeline stage), expert tensor parallelism, both context-parallel exchanges and ZB-H1.
 TEST(Plan, MixtureOfExpertsSearchesExpertParallelismAndZeroBubble) {
   const Scenario sc = mixtral();
-  const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+  const CalibrationProfile prof = test_support::profile(sc);
   PlanOptions o;
   o.gpu_counts = {64};
   o.dims = parse_dims("tp,pp,cp,cp_comm,ep,etp,vpp,schedule");  // micro_batch, zero, recompute as the base's
@@ -146,7 +147,7 @@ TEST(Plan, MixtureOfExpertsSearchesExpertParallelismAndZeroBubble) {
 
 TEST(Plan, FixedDimensionsKeepTheBaseExpertPlan) {
   const Scenario sc = mixtral();
-  const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
+  const CalibrationProfile prof = test_support::profile(sc);
   PlanOptions o;
   o.gpu_counts = {64};
   o.dims = parse_dims("pp,micro_batch");
