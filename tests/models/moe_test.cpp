@@ -9,8 +9,8 @@
 #include "models/flops.hpp"
 #include "models/memory.hpp"
 #include "models/scenario.hpp"
-#include "tests/scenario_support.hpp"
 #include "models/workload.hpp"
+#include "tests/scenario_support.hpp"
 
 using namespace aiscale;
 using aiscale::test_support::has_issue;
@@ -64,30 +64,25 @@ TEST(Moe, PresetParameterCountsMatchPublishedFigures) {
 }
 
 TEST(Moe, HuggingFaceConfigsImportMixtralQwenDeepSeekLlama) {
-  const TransformerConfig mx =
-      model_from_hf_config(read_json_file(source_path("scenarios/hf/mixtral-8x7b/config.json")), "f");
-  EXPECT_EQ(mx.total_params(), find_model("mixtral-8x7b")->total_params());
-  EXPECT_EQ(mx.active_params(), find_model("mixtral-8x7b")->active_params());
-  const TransformerConfig ds =
-      model_from_hf_config(read_json_file(source_path("scenarios/hf/deepseek-v3/config.json")), "f");
-  EXPECT_TRUE(ds.mla.enabled());
-  EXPECT_EQ(ds.total_params(), find_model("deepseek-v3")->total_params());
-  EXPECT_EQ(ds.active_params(), find_model("deepseek-v3")->active_params());
-  const TransformerConfig v2 =
-      model_from_hf_config(read_json_file(source_path("scenarios/hf/deepseek-v2/config.json")), "f");
-  EXPECT_EQ(v2.total_params(), find_model("deepseek-v2")->total_params());
-  EXPECT_EQ(v2.active_params(), find_model("deepseek-v2")->active_params());
+  auto hf = [](const std::string& dir) {
+    return model_from_hf_config(read_json_file(source_path("scenarios/hf/" + dir + "/config.json")), "f");
+  };
+  // Each shipped config counts exactly as its preset, total and active.
+  for (const auto& [dir, preset] :
+       {std::pair{"mixtral-8x7b", "mixtral-8x7b"}, std::pair{"deepseek-v3", "deepseek-v3"},
+        std::pair{"deepseek-v2", "deepseek-v2"}, std::pair{"llama-3.1-405b", "llama3-405b"}}) {
+    const TransformerConfig m = hf(dir);
+    EXPECT_EQ(m.total_params(), find_model(preset)->total_params()) << dir;
+    EXPECT_EQ(m.active_params(), find_model(preset)->active_params()) << dir;
+  }
+  EXPECT_TRUE(hf("deepseek-v3").mla.enabled());
   // Qwen1.5-MoE-A2.7B model card: 14.3B parameters, 2.7B activated.
-  const TransformerConfig qw =
-      model_from_hf_config(read_json_file(source_path("scenarios/hf/qwen1.5-moe-a2.7b/config.json")), "f");
+  const TransformerConfig qw = hf("qwen1.5-moe-a2.7b");
   EXPECT_EQ(qw.moe.experts, 60);
   EXPECT_EQ(qw.moe.shared_experts, 1);
   EXPECT_EQ(qw.shared_ffn_hidden(), 5632);
   EXPECT_NEAR(qw.total_params() / 14.3e9, 1.0, 0.01);
   EXPECT_NEAR(qw.active_params() / 2.7e9, 1.0, 0.01);
-  const TransformerConfig ll =
-      model_from_hf_config(read_json_file(source_path("scenarios/hf/llama-3.1-405b/config.json")), "f");
-  EXPECT_EQ(ll.total_params(), find_model("llama3-405b")->total_params());
 }
 
 TEST(Moe, CustomModelParameterCountsByHand) {
