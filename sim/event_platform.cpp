@@ -49,8 +49,6 @@ EventNetwork::EventNetwork(const topology::Topology& topo, std::uint64_t seed)
   const topology::Graph& g = topo.graph();
   const int n = gpus();
   nv_port_.assign(static_cast<size_t>(n), -1);
-  nic_of_.assign(static_cast<size_t>(n), -1);
-  access_of_.assign(static_cast<size_t>(n), -1);
   std::vector<double> port_bw(static_cast<size_t>(n), 0.0), port_lat(static_cast<size_t>(n), 0.0);
   for (auto [e, end] = boost::edges(g); e != end; ++e) {
     const Vertex a = boost::source(*e, g), b = boost::target(*e, g);
@@ -77,15 +75,6 @@ EventNetwork::EventNetwork(const topology::Topology& topo, std::uint64_t seed)
     links_.push_back(
         {-1, i, false, LinkTier::NvLink, port_bw[static_cast<size_t>(i)], port_lat[static_cast<size_t>(i)]});
   }
-  // A GPU with exactly one NIC whose NIC has exactly one fabric link leaves the node through them; the switch-level
-  // part of its routes is then asked of the Router between fabric switches (same choices, far fewer BFS roots).
-  const std::vector<topology::GpuUplink> up = topology::gpu_uplinks(topo);
-  for (int i = 0; i < n; ++i) {
-    nic_of_[static_cast<size_t>(i)] = up[static_cast<size_t>(i)].nic;
-    access_of_[static_cast<size_t>(i)] = up[static_cast<size_t>(i)].access;
-  }
-  dmodk_ = topo.spec().scale_out.routing != "ecmp";
-  dest_key_ = topology::destination_keys(topo);
 }
 
 int EventNetwork::directed(Vertex from, Vertex to) const {
@@ -107,12 +96,7 @@ const EventRoute& EventNetwork::route(int src, int dst) {
 void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
   const topology::Graph& g = topo_.graph();
   const Vertex vs = topo_.gpu(src), vd = topo_.gpu(dst);
-  const std::uint64_t flow =
-      static_cast<std::uint64_t>(src) * static_cast<std::uint64_t>(gpus()) + static_cast<std::uint64_t>(dst);
-  // The cluster's routing between two vertices: D-Mod-K on the destination's number, or the flow's ECMP hash.
-  auto routed = [&](Vertex a, Vertex b) {
-    return dmodk_ ? router_.route_by_destination(a, b, dest_key_[static_cast<size_t>(dst)]) : router_.route(a, b, flow);
-  };
+  auto routed = [&](Vertex a, Vertex b) { return router_.route_flow(a, b, src, dst); };
   auto add = [&](int link) {
     out.links.push_back(link);
     out.latency += links_[static_cast<size_t>(link)].latency;
@@ -125,9 +109,13 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
     return;
   }
   std::vector<Vertex> path;
-  const int as = access_of_[static_cast<size_t>(src)], ad = access_of_[static_cast<size_t>(dst)];
+  // A GPU with exactly one NIC whose NIC has exactly one fabric link leaves the node through them; the switch-level
+  // part of its routes is then asked of the Router between fabric switches (same choices, far fewer BFS roots).
+  const topology::GpuUplink& us = router_.uplinks()[static_cast<size_t>(src)];
+  const topology::GpuUplink& ud = router_.uplinks()[static_cast<size_t>(dst)];
+  const int as = us.access, ad = ud.access;
   if (as >= 0 && ad >= 0) {
-    path = {vs, static_cast<Vertex>(nic_of_[static_cast<size_t>(src)])};
+    path = {vs, static_cast<Vertex>(us.nic)};
     if (as != ad) {
       const topology::Path mid = routed(static_cast<Vertex>(as), static_cast<Vertex>(ad));
       if (mid.vertices.empty())
@@ -136,7 +124,7 @@ void EventNetwork::compute_route(int src, int dst, EventRoute& out) {
     } else {
       path.push_back(static_cast<Vertex>(as));
     }
-    path.push_back(static_cast<Vertex>(nic_of_[static_cast<size_t>(dst)]));
+    path.push_back(static_cast<Vertex>(ud.nic));
     path.push_back(vd);
   } else {
     const topology::Path p = routed(vs, vd);

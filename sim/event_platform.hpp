@@ -60,9 +60,6 @@ class EventNetwork {
   std::vector<int> bundle_link_;                      // bundle index -> its up link (down = up + 1), -1 merged
   std::unordered_map<std::uint64_t, int> bundle_of_;  // (min vertex, max vertex) -> bundle index
   std::vector<int> nv_port_;                          // GPU -> first of its two port links, -1 if none
-  std::vector<int> nic_of_, access_of_;               // GPU -> its only NIC / that NIC's switch, -1 otherwise
-  bool dmodk_ = true;                                 // D-Mod-K routing (else ECMP hashing)
-  std::vector<std::uint64_t> dest_key_;               // GPU -> D-Mod-K destination number
   std::unordered_map<std::uint64_t, std::unique_ptr<EventRoute>> routes_;
 };
 

@@ -182,11 +182,10 @@ std::string to_simgrid_platform(const Topology& topo, const SimgridOptions& opti
   };
   if (full) {
     Router router(topo, options.seed, 4);
-    const std::vector<std::uint64_t> keys = destination_keys(topo);
     for (int d = 0; d < n_gpus; ++d)
       for (int s = 0; s < n_gpus; ++s) {
         if (s == d) continue;
-        const Path p = route_gpu_pair(router, topo, keys, s, d);
+        const Path p = router.route_flow(topo.gpu(s), topo.gpu(d), s, d);
         if (p.vertices.empty()) continue;
         out << "    <route src=\"" << simgrid_host_name(s) << "\" dst=\"" << simgrid_host_name(d)
             << "\" symmetrical=\"NO\">";

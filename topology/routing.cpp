@@ -165,8 +165,7 @@ std::vector<GpuUplink> gpu_uplinks(const Topology& topo) {
   return out;
 }
 
-std::vector<std::uint64_t> destination_keys(const Topology& topo) {
-  const std::vector<GpuUplink> up = gpu_uplinks(topo);
+std::vector<std::uint64_t> destination_keys(const std::vector<GpuUplink>& up) {
   const size_t n = up.size();
   std::vector<std::uint64_t> place(n, 0), keys(n, 0);
   std::map<int, std::pair<std::uint64_t, std::uint64_t>> sw;  // switch -> (ordinal, NICs so far)
@@ -177,15 +176,20 @@ std::vector<std::uint64_t> destination_keys(const Topology& topo) {
     place[i] = it->second.second++;
     ports = std::max(ports, it->second.second);
   }
-  for (size_t i = 0; i < n; ++i)
-    keys[i] = up[i].access < 0 ? i : sw.at(up[i].access).first * ports + place[i];
+  for (size_t i = 0; i < n; ++i) keys[i] = up[i].access < 0 ? i : sw.at(up[i].access).first * ports + place[i];
   return keys;
 }
 
-Path route_gpu_pair(Router& router, const Topology& topo, const std::vector<std::uint64_t>& keys, int src, int dst) {
-  if (topo.spec().scale_out.routing == "ecmp")
-    return router.route_gpus(src, dst, static_cast<std::uint64_t>(src) * keys.size() + static_cast<std::uint64_t>(dst));
-  return router.route_by_destination(topo.gpu(src), topo.gpu(dst), keys[static_cast<size_t>(dst)]);
+const std::vector<GpuUplink>& Router::uplinks() {
+  if (uplinks_.empty()) uplinks_ = gpu_uplinks(topo_);
+  return uplinks_;
+}
+
+Path Router::route_flow(Vertex a, Vertex b, int src_gpu, int dst_gpu) {
+  if (topo_.spec().scale_out.routing == "ecmp")
+    return route(a, b, static_cast<std::uint64_t>(src_gpu) * topo_.gpus().size() + static_cast<std::uint64_t>(dst_gpu));
+  if (keys_.empty()) keys_ = destination_keys(uplinks());
+  return route_by_destination(a, b, keys_[static_cast<size_t>(dst_gpu)]);
 }
 
 }  // namespace aiscale::topology

@@ -20,6 +20,18 @@ struct Path {
   int hops() const { return static_cast<int>(edges.size()); }
 };
 
+// How a GPU leaves its node when it has exactly one NIC with exactly one fabric link: that NIC and the switch it
+// plugs into (vertex ids); -1 otherwise.
+struct GpuUplink {
+  int nic = -1, access = -1;
+};
+std::vector<GpuUplink> gpu_uplinks(const Topology& topo);
+
+// D-Mod-K destination numbers (route_by_destination's key) of the GPUs, from their uplinks: switches numbered in
+// order of their first GPU, times the most NICs on one switch, plus the NIC's place on its switch; a GPU without a
+// single uplink is numbered by its index.
+std::vector<std::uint64_t> destination_keys(const std::vector<GpuUplink>& uplinks);
+
 // Routes by hop count; GPUs are endpoints only, never transit (GPU-to-GPU forwarding such as NCCL's PXN is a
 // collective-library decision, modelled above the network).
 class Router {
@@ -43,6 +55,12 @@ class Router {
   Path route_by_destination(Vertex src, Vertex dst, std::uint64_t key);
   // route() between GPU indices (node-major numbering).
   Path route_gpus(int src_gpu, int dst_gpu, std::uint64_t flow = 0);
+  // The path from a to b taken by the flow from GPU src to GPU dst, as the cluster routes (scale_out.routing):
+  // D-Mod-K on dst's destination number, or an ECMP hash of flow src * gpus + dst. a and b may be the GPUs
+  // themselves or switches on their way.
+  Path route_flow(Vertex a, Vertex b, int src_gpu, int dst_gpu);
+  // The GPUs' uplinks (gpu_uplinks), computed on first use.
+  const std::vector<GpuUplink>& uplinks();
   // Hop distance of every vertex to dst (-1 unreachable); cached for the most recent destinations.
   const std::vector<int>& distances_to(Vertex dst);
 
@@ -55,23 +73,9 @@ class Router {
   size_t cache_size_;
   std::map<Vertex, std::vector<int>> cache_;
   std::deque<Vertex> order_;
+  std::vector<GpuUplink> uplinks_;
+  std::vector<std::uint64_t> keys_;  // D-Mod-K destination numbers, computed on first use
 };
-
-// How a GPU leaves its node when it has exactly one NIC with exactly one fabric link: that NIC and the switch it
-// plugs into (vertex ids); -1 otherwise.
-struct GpuUplink {
-  int nic = -1, access = -1;
-};
-std::vector<GpuUplink> gpu_uplinks(const Topology& topo);
-
-// D-Mod-K destination numbers (route_by_destination's key) of the GPUs: switches numbered in order of their first
-// GPU, times the most NICs on one switch, plus the NIC's place on its switch; a GPU without a single uplink is
-// numbered by its index.
-std::vector<std::uint64_t> destination_keys(const Topology& topo);
-
-// The path from GPU src to GPU dst as the cluster routes (scale_out.routing): D-Mod-K on `keys`, or an ECMP hash of
-// flow src * gpus + dst.
-Path route_gpu_pair(Router& router, const Topology& topo, const std::vector<std::uint64_t>& keys, int src, int dst);
 
 // SplitMix64 finaliser: a fixed, portable hash for seeded choices.
 std::uint64_t mix64(std::uint64_t x);

@@ -74,7 +74,7 @@ TEST(Ecmp, SeededChoiceIsDeterministicAndSpreadsFlows) {
 // Most flows of a shift permutation (every GPU i sends to i + shift) sharing one directed link.
 int max_flows_per_link(const Topology& t, int shift, bool dmodk) {
   Router r(t, 3);
-  const std::vector<std::uint64_t> keys = destination_keys(t);
+  const std::vector<std::uint64_t> keys = destination_keys(gpu_uplinks(t));
   const int n = static_cast<int>(t.gpus().size());
   std::map<std::pair<Vertex, Vertex>, int> load;
   int most = 0;
@@ -104,7 +104,7 @@ TEST(DModK, ShiftPermutationsAreNonBlockingOnFullFatTrees) {
 
 TEST(DModK, DestinationKeysNumberNicsLeafByLeaf) {
   const Topology t = build_topology(hosts(8, "fat-tree", 4, 2));  // 4 leaves of 2 hosts
-  const std::vector<std::uint64_t> keys = destination_keys(t);
+  const std::vector<std::uint64_t> keys = destination_keys(gpu_uplinks(t));
   EXPECT_EQ(keys, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
   Router r(t);
   // One destination, one path from any source's leaf upward choice: both senders on leaf 0 pick the same spine.
