@@ -27,10 +27,9 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
     std::filesystem::path p(rel);
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
     try {
-      TransformerConfig m = model_from_hf_config(read_json_file(p.string()), "model.hf_config");
       // A config without "_name_or_path" is named after its directory (hf/<model>/config.json).
-      if (m.name == "hf-model" && !p.parent_path().filename().empty()) m.name = p.parent_path().filename().string();
-      return m;
+      const std::string dir = p.parent_path().filename().string();
+      return model_from_hf_config(read_json_file(p.string()), "model.hf_config", dir.empty() ? "hf-model" : dir);
     } catch (const Error& e) {
       diag.error("model.hf_config", e.what());
       return {};

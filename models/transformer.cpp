@@ -248,10 +248,10 @@ std::vector<std::string> model_names() {
   return out;
 }
 
-TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::string& field) {
+TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::string& field, const std::string& name) {
   if (!cfg.is_object()) throw Error(field, "Hugging Face config is not a JSON object");
   TransformerConfig c;
-  c.name = cfg.value("_name_or_path", std::string("hf-model"));
+  c.name = cfg.value("_name_or_path", name);
   const std::string type = cfg.value("model_type", std::string(""));
   c.layers = get_int(cfg, {"num_hidden_layers", "n_layer"}, field);
   c.hidden = get_int(cfg, {"hidden_size", "n_embd"}, field);

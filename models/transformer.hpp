@@ -108,7 +108,9 @@ std::vector<std::string> model_names();
 
 // Reads a Hugging Face config.json: Llama, Mistral, Qwen2, GPT-2 style dense models and the Mixtral,
 // Qwen2-MoE and DeepSeek-V2/V3 mixture-of-experts models (with MLA).
-TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::string& field);
+// The model is named by the config's "_name_or_path", else `name`.
+TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::string& field,
+                                       const std::string& name = "hf-model");
 
 std::string to_string(FfnAct a);
 
