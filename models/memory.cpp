@@ -133,6 +133,19 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
   const double b = plan.micro_batch;
   const double dense_act = layer_activation_bytes(m, plan, b, seq, flash_attention, false, precision);
   const double moe_act = m.moe.enabled() ? layer_activation_bytes(m, plan, b, seq, flash_attention, true, precision) : 0;
+  // Recompute re-creates one layer's activations during its backward: everything a layer without recompute
+  // keeps (full), or the attention scores (selective, without fused attention), less what is stored anyway.
+  double recompute_working = 0;
+  if (plan.recompute != Recompute::none) {
+    ParallelPlan keep_all = plan;
+    keep_all.recompute = Recompute::none;
+    for (bool moe : {false, true}) {
+      if (moe && !m.moe.enabled()) continue;
+      const double stored = moe ? moe_act : dense_act;
+      recompute_working = std::max(
+          recompute_working, layer_activation_bytes(m, keep_all, b, seq, flash_attention, moe, precision) - stored);
+    }
+  }
   const std::vector<ChunkSpan> spans = chunk_spans(m, plan);
   const double s_local = double(seq) / plan.cp, h = m.hidden;
   // FP8 (Transformer Engine): each GEMM weight is also kept as an FP8 copy and its FP8 transpose between
@@ -170,8 +183,13 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
     mb.activations = layer_act * inflight;
     // Embedding output and its dropout mask on the first stage (3 bytes per element).
     if (st == 0) mb.activations += 3 * s_local * b * h / (plan.sequence_parallel ? plan.tp : 1) * inflight;
-    // fp32 logits for the cross-entropy on the last stage: 4*s*b*V/t (Korthikanti et al. 2022 §4.3).
-    if (st == plan.pp - 1) mb.activations += 4 * s_local * b * m.vocab / plan.tp;
+    // Transient tensors on top of the stored activations, never live at the same time: the fp32 logits of the
+    // cross-entropy on the last stage, 4*s*b*V/t (Korthikanti et al. 2022 §4.3), freed before the layers'
+    // backward begins; and the recompute working set, the one layer being re-run for one micro-batch (Chen et al.
+    // 2016, 'Training Deep Nets with Sublinear Memory Cost', arXiv:1604.06174 §3: checkpoints plus the segment
+    // being recomputed).
+    const double logits = st == plan.pp - 1 ? 4 * s_local * b * m.vocab / plan.tp : 0.0;
+    mb.activations += std::max(logits, recompute_working);
     mb.peak = mb.weights + mb.gradients + mb.optimizer + mb.activations;
     mb.stage = st;
     if (st == 0 || mb.peak > best.peak) best = mb;

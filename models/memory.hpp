@@ -10,7 +10,9 @@
 namespace aiscale {
 
 struct MemoryBreakdown {
-  double weights = 0, gradients = 0, optimizer = 0, activations = 0;  // bytes
+  // bytes; activations: those stored for the backward, plus the larger of the last stage's fp32 logits and the
+  // recompute working set (one layer re-run for one micro-batch)
+  double weights = 0, gradients = 0, optimizer = 0, activations = 0;
   double fp8_state = 0;  // FP8 recipes: cached FP8 weight copies and per-tensor scaling history (in weights too)
   double peak = 0;       // sum of the above on the worst pipeline stage
   double capacity = 0;   // HBM of the GPU

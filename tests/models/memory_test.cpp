@@ -80,6 +80,26 @@ TEST(Memory, Zero3FullRecomputePipeline) {
   EXPECT_DOUBLE_EQ(r.peak, 531280896.0);
 }
 
+TEST(Memory, FullRecomputeHoldsOneRecomputedLayer) {
+  const TransformerConfig m = small_model();
+  ParallelPlan p;
+  p.dp = 8;
+  p.recompute = Recompute::full;
+  p.micro_batch = 2;
+  const MemoryBreakdown r = memory_per_gpu(m, p, *find_gpu("h100-sxm"), Precision::bf16, 32, 2048, false);
+  // s=2048, b=2, sbh = 4,194,304. Stored: 4 layers x 2sbh + embedding output 3sbh = 46,137,344 B. The layer being
+  // back-propagated is re-run in full: sbh(34 + 5as/h) = 194 sbh, less its stored input 2sbh = 805,306,368 B,
+  // larger than the fp32 logits 4sbV = 524,288,000 B (which are freed before the layers' backward).
+  EXPECT_DOUBLE_EQ(r.activations, 46137344.0 + 805306368.0);
+  // Selective recompute re-creates only the attention scores, 5as^2b = 671,088,640 B, above the logits too.
+  p.recompute = Recompute::selective;
+  const MemoryBreakdown s = memory_per_gpu(m, p, *find_gpu("h100-sxm"), Precision::bf16, 32, 2048, false);
+  EXPECT_DOUBLE_EQ(s.activations, 4 * 34 * 4194304.0 + 3 * 4194304.0 + 671088640.0);
+  // Fused attention keeps no scores: nothing is recomputed that is not stored, and the logits are the transient.
+  const MemoryBreakdown f = memory_per_gpu(m, p, *find_gpu("h100-sxm"), Precision::bf16, 32, 2048, true);
+  EXPECT_DOUBLE_EQ(f.activations, 4 * 34 * 4194304.0 + 3 * 4194304.0 + 524288000.0);
+}
+
 TEST(Memory, InterleavedHoldsMoreOnFirstStage) {
   ParallelPlan p;
   p.pp = 4;
