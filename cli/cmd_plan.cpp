@@ -61,7 +61,7 @@ void add_plan_command(CLI::App& app) {
     std::string gpus, range, objective = "time", deadline, budget, vary = all_dims();
     std::string plot, scaling_plot, verify;
     int top = 10, jobs = 0;
-    bool json = false;
+    bool json = false, per_layout = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("plan", "Search every valid parallel configuration and rank them");
@@ -80,6 +80,9 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("-j,--jobs", o->jobs, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_option("--plot", o->plot, "Write the Pareto front (time to train vs cost) as SVG");
   cmd->add_option("--scaling-plot", o->scaling_plot, "Write the best time to train per GPU count as SVG");
+  cmd->add_flag("--per-layout", o->per_layout,
+                "List the best configuration of each layout (tp, pp, dp, cp, ep) only: K different ways to split "
+                "the cluster");
   cmd->add_flag("--json", o->json, "Print JSON (schema aiscale/plan/v1)");
   cmd->add_option("--verify", o->verify, "Re-run the top configurations on another engine: event")
       ->check(CLI::IsMember({"event"}));
@@ -93,6 +96,7 @@ void add_plan_command(CLI::App& app) {
     if ((opt.deadline_days > 0 || opt.budget_usd > 0) && base.training.tokens <= 0)
       throw Error("--deadline/--budget", "need training.tokens in the scenario to compute time and cost to train");
     opt.top = o->top;
+    opt.per_layout = o->per_layout;
     opt.jobs = o->jobs > 0 ? o->jobs : int(std::max(1u, std::thread::hardware_concurrency()));
     opt.dims = parse_dims(o->vary);
     for (const std::string* f : {&o->plot, &o->scaling_plot})

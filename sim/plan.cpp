@@ -1,12 +1,14 @@
 #include "sim/plan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <thread>
 
 #include "models/error.hpp"
@@ -326,11 +328,15 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
     if (a.objective != b2.objective) return a.objective < b2.objective;
     return key(a) < key(b2);
   });
+  std::set<std::array<int, 7>> layouts;
   for (const auto& c : cands) {
     if (!c.meets_constraints) continue;
     ++rep.meeting;
-    if (rep.ranked.size() < size_t(std::max(opt.top, 1))) rep.ranked.push_back(c);
+    const ParallelPlan& p = c.plan;
+    const bool new_layout = layouts.insert({c.gpus, p.tp, p.pp, p.dp, p.cp, p.ep, expert_tp(p)}).second;
+    if ((new_layout || !opt.per_layout) && rep.ranked.size() < size_t(std::max(opt.top, 1))) rep.ranked.push_back(c);
   }
+  rep.layouts = layouts.size();
   // Pareto front of (time to train, cost): walk by time, keep each strictly cheaper configuration.
   std::vector<Candidate> by_time = cands;
   std::sort(by_time.begin(), by_time.end(), [&](const Candidate& a, const Candidate& b2) {
@@ -431,7 +437,8 @@ std::string plan_table(const PlanReport& rep, const PlanOptions& opt) {
                 rep.enumerated, rep.valid, rep.fitting, rep.timed, rep.meeting, rep.seconds);
   out += buf;
   const Columns k = columns_for(rep);
-  out += "best by " + to_string(opt.objective) + ":\n";
+  out += "best by " + to_string(opt.objective) +
+         (opt.per_layout ? ", one row per layout (" + std::to_string(rep.layouts) + " layouts):\n" : ":\n");
   out += header(k);
   for (size_t i = 0; i < rep.ranked.size(); ++i) out += row(rep.ranked[i], int(i) + 1, k);
   if (rep.ranked.empty()) out += "  (no configuration fits in memory and meets the deadline and budget)\n";
@@ -477,7 +484,9 @@ nlohmann::json to_json(const PlanReport& rep, const PlanOptions& opt) {
                  {"valid", rep.valid},
                  {"fit", rep.fitting},
                  {"timed", rep.timed},
-                 {"meet", rep.meeting}};
+                 {"meet", rep.meeting},
+                 {"layouts", rep.layouts}};
+  j["per_layout"] = opt.per_layout;
   j["seconds"] = rep.seconds;
   j["ranked"] = nlohmann::json::array();
   for (const auto& c : rep.ranked) j["ranked"].push_back(cj(c));

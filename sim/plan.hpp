@@ -33,6 +33,9 @@ struct PlanOptions {
   double deadline_days = 0;  // 0: none
   double budget_usd = 0;     // 0: none
   int top = 10;
+  // List only the best configuration of each layout (GPU count, tp, pp, dp, cp, ep, etp): the top K are then K
+  // different ways to split the cluster, each with its best micro-batch, interleaving, ZeRO stage and recompute.
+  bool per_layout = false;
   int jobs = 1;
   PlanDims dims;
 };
@@ -54,6 +57,7 @@ struct PlanReport {
   // ones a lighter recompute or ZeRO setting of the same configuration dominates), timed plans within the
   // deadline and budget.
   size_t enumerated = 0, valid = 0, fitting = 0, timed = 0, meeting = 0;
+  size_t layouts = 0;  // distinct layouts (GPU count, tp, pp, dp, cp, ep, etp) among those meeting the constraints
   double seconds = 0;
   bool moe = false;  // the model has experts: the table shows the expert tensor-parallel size too
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 
 #include "models/error.hpp"
@@ -37,6 +38,37 @@ TEST(Plan, RanksFeasibleConfigurationsBestFirst) {
   // The planner's best is at least as fast as the scenario's own plan, which it must also have evaluated.
   const Result own = simulate_analytic(f.sc, f.prof);
   EXPECT_LE(r.ranked[0].days, own.training.days * (1 + 1e-9));
+}
+
+TEST(Plan, PerLayoutListsTheBestOfEachLayoutOnce) {
+  Fixture f;
+  PlanOptions o;
+  o.gpu_counts = {1024};
+  o.top = 100000;
+  o.jobs = 2;
+  const PlanReport all = run_plan(f.sc, f.prof, o);
+  o.per_layout = true;
+  o.top = 8;
+  const PlanReport r = run_plan(f.sc, f.prof, o);
+  ASSERT_EQ(r.ranked.size(), 8u);
+  EXPECT_EQ(r.layouts, all.layouts);
+  EXPECT_GT(all.ranked.size(), r.layouts);  // several configurations share a layout
+  std::set<std::array<int, 5>> seen;
+  for (size_t i = 0; i < r.ranked.size(); ++i) {
+    const ParallelPlan& p = r.ranked[i].plan;
+    EXPECT_TRUE(seen.insert({p.tp, p.pp, p.dp, p.cp, p.ep}).second) << "layout listed twice";
+    if (i > 0) {
+      EXPECT_LE(r.ranked[i - 1].objective, r.ranked[i].objective);
+    }
+    // Each row is the best configuration of its layout in the full ranking.
+    for (const auto& c : all.ranked) {
+      if (c.plan.tp == p.tp && c.plan.pp == p.pp && c.plan.dp == p.dp && c.plan.cp == p.cp && c.plan.ep == p.ep) {
+        EXPECT_DOUBLE_EQ(c.objective, r.ranked[i].objective);
+        break;
+      }
+    }
+  }
+  EXPECT_DOUBLE_EQ(r.ranked[0].objective, all.ranked[0].objective);
 }
 
 TEST(Plan, ParetoFrontIsNonDominated) {
