@@ -34,10 +34,17 @@ void bench_event(const std::optional<std::string>& scenario, bool scaling, bool 
     const double same_overhead = rate > 0 ? same.flows_per_s / rate : 0.0;
     // The 512-host star's rate also falls as more flows are in flight: the star at the engine's concurrency.
     const RawFlowBench star = bench_raw_sendto(std::max(2, conc), std::max(100000L, 10L * conc));
-    rows.push_back({{"scenario", sc.name}, {"gpus", sc.cluster.gpus()}, {"wall_s", s.wall_s},
-                    {"sim_wall_s", s.sim_wall_s}, {"peak_rss_bytes", s.peak_rss_bytes}, {"transfers", s.transfers},
-                    {"transfers_per_s", rate}, {"execs", s.execs}, {"folded_collectives", s.folded},
-                    {"mean_flows_in_flight", s.mean_in_flight}, {"max_flows_in_flight", s.max_in_flight},
+    rows.push_back({{"scenario", sc.name},
+                    {"gpus", sc.cluster.gpus()},
+                    {"wall_s", s.wall_s},
+                    {"sim_wall_s", s.sim_wall_s},
+                    {"peak_rss_bytes", s.peak_rss_bytes},
+                    {"transfers", s.transfers},
+                    {"transfers_per_s", rate},
+                    {"execs", s.execs},
+                    {"folded_collectives", s.folded},
+                    {"mean_flows_in_flight", s.mean_in_flight},
+                    {"max_flows_in_flight", s.max_in_flight},
                     {"raw_simgrid_same_platform_flows_per_s", same.flows_per_s},
                     {"overhead_per_transfer_same_platform", same_overhead},
                     {"raw_simgrid_star_same_concurrency_flows_per_s", star.flows_per_s},

@@ -12,6 +12,15 @@ ObjectReader::ObjectReader(const nlohmann::json& obj, std::string path, Diagnost
   }
 }
 
+void ObjectReader::require(const std::vector<std::string>& keys, const std::string& for_what) {
+  if (!valid_) return;
+  std::string missing;
+  for (const std::string& k : keys)
+    if (!has(k)) missing += (missing.empty() ? "" : ", ") + k;
+  if (!missing.empty())
+    diag_.error(path_.empty() ? "(top level)" : path_, "missing " + missing + " (required for " + for_what + ")");
+}
+
 bool ObjectReader::has(const std::string& key) {
   if (!valid_) return false;
   auto it = obj_.find(key);

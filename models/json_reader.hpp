@@ -53,6 +53,10 @@ class ObjectReader {
     }
   }
 
+  // One error line naming every key of `keys` the object lacks, e.g. "model: missing hidden, vocab (required for a
+  // custom model)"; nothing when the object is not one (the constructor said so already).
+  void require(const std::vector<std::string>& keys, const std::string& for_what);
+
   // Records an error for every key of the object that no getter asked for.
   void finish();
 

@@ -35,6 +35,12 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
       return {};
     }
   }
+  if (!j.is_object()) {
+    diag.error("model",
+               "must be a preset name such as \"llama3-70b\" (`aiscale catalog models`), an object with "
+               "layers, hidden, heads and vocab, or {\"hf_config\": \"path/to/config.json\"}");
+    return {};
+  }
   ObjectReader r(j, "model", diag);
   TransformerConfig m;
   m.name = r.text("name", "custom");
@@ -60,8 +66,7 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
     m.moe.every = e.count("every", 1);
     m.moe.first_dense = e.count("first_dense", 0, 0);
     m.moe.shared_gate = e.flag("shared_gate", false);
-    for (const char* k : {"experts", "top_k"})
-      if (!e.has(k)) diag.error(std::string("model.moe.") + k, "is required for a mixture-of-experts model");
+    e.require({"experts", "top_k"}, "a mixture-of-experts model");
     e.finish();
     if (m.moe.top_k > m.moe.experts)
       diag.error("model.moe.top_k", "top_k " + std::to_string(m.moe.top_k) + " exceeds the " +
@@ -76,13 +81,11 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
     m.mla.qk_nope_head_dim = a.count("qk_nope_head_dim", 1);
     m.mla.qk_rope_head_dim = a.count("qk_rope_head_dim", 1);
     m.mla.v_head_dim = a.count("v_head_dim", 1);
-    for (const char* k : {"kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"})
-      if (!a.has(k)) diag.error(std::string("model.mla.") + k, "is required for multi-head latent attention");
+    a.require({"kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"}, "multi-head latent attention");
     a.finish();
     m.kv_heads = m.heads;
   }
-  for (const char* k : {"layers", "hidden", "heads", "vocab"})
-    if (!r.has(k)) diag.error(std::string("model.") + k, "is required for a custom model");
+  r.require({"layers", "hidden", "heads", "vocab"}, "a custom model");
   r.finish();
   if (m.hidden % m.heads != 0) diag.error("model.hidden", "hidden must be divisible by heads");
   if (m.heads % m.kv_heads != 0) diag.error("model.kv_heads", "heads must be divisible by kv_heads");
@@ -99,6 +102,12 @@ GpuSpec parse_gpu(const nlohmann::json& j, Diagnostics& diag) {
                                   (near.empty() ? "; `aiscale catalog gpus` lists them" : " (did you mean '" + near + "'?)"));
     return *find_gpu("h100-sxm");
   }
+  if (!j.is_object()) {
+    diag.error("cluster.gpu",
+               "must be a catalog GPU name such as \"h100-sxm\" (`aiscale catalog gpus`) or an object "
+               "with 'base' or peak_bf16, hbm_capacity and hbm_bandwidth");
+    return *find_gpu("h100-sxm");
+  }
   ObjectReader r(j, "cluster.gpu", diag);
   GpuSpec g = *find_gpu("h100-sxm");
   const std::string base = r.text("base", "");
@@ -108,9 +117,8 @@ GpuSpec parse_gpu(const nlohmann::json& j, Diagnostics& diag) {
     else
       diag.error("cluster.gpu.base", "unknown GPU '" + base + "'");
   } else {
-    for (const char* k : {"peak_bf16", "hbm_capacity", "hbm_bandwidth"})
-      if (!r.has(k))
-        diag.error(std::string("cluster.gpu.") + k, "is required for a custom GPU (or set 'base' to a catalog GPU)");
+    r.require({"peak_bf16", "hbm_capacity", "hbm_bandwidth"},
+              "a custom GPU without 'base', which copies a catalog GPU");
   }
   g.name = r.text("name", base.empty() ? "custom-gpu" : g.name + "-custom");
   g.description = "custom GPU from the scenario";

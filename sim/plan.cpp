@@ -480,12 +480,8 @@ nlohmann::json to_json(const PlanReport& rep, const PlanOptions& opt) {
   nlohmann::json j;
   j["schema"] = "aiscale/plan/v1";
   j["objective"] = to_string(opt.objective);
-  j["counts"] = {{"enumerated", rep.enumerated},
-                 {"valid", rep.valid},
-                 {"fit", rep.fitting},
-                 {"timed", rep.timed},
-                 {"meet", rep.meeting},
-                 {"layouts", rep.layouts}};
+  j["counts"] = {{"enumerated", rep.enumerated}, {"valid", rep.valid},  {"fit", rep.fitting},
+                 {"timed", rep.timed},           {"meet", rep.meeting}, {"layouts", rep.layouts}};
   j["per_layout"] = opt.per_layout;
   j["seconds"] = rep.seconds;
   j["ranked"] = nlohmann::json::array();
