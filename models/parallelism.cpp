@@ -162,6 +162,10 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
     diag.inconsistent("parallelism.vpp", s(m_count) + " micro-batches are not a multiple of pp=" + s(p.pp) +
                                              "; the interleaved schedule (Megatron-LM) needs that: change "
                                              "global_batch, micro_batch or dp, or use vpp=1");
+  if (m_count > kMaxMicrobatches)
+    diag.inconsistent("training.global_batch",
+                      s(m_count) + " micro-batches per step (global_batch / (micro_batch * dp)) is beyond the " +
+                          s(kMaxMicrobatches) + " aiscale schedules: raise micro_batch or dp, or lower global_batch");
   if (p.pp > 1 && m_count > 0 && m_count < p.pp)
     warnings.push_back("training.global_batch: only " + s(m_count) + " micro-batches for " + s(p.pp) +
                        " pipeline stages; most of the pipeline idles");

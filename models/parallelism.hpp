@@ -51,6 +51,10 @@ std::vector<std::string> validate_plan(const ParallelPlan& plan, const Transform
 
 // Micro-batches per step per pipeline: global_batch / (micro_batch * dp).
 int microbatches(const ParallelPlan& plan, int global_batch);
+// The most micro-batches per step a plan may have: the engines schedule each one (the analytic engine keeps a few
+// hundred bytes per micro-batch and stage), and real runs stay far below (Llama 3 405B: 16M tokens as 2,048 sequences
+// of 8,192, about 16 micro-batches per pipeline).
+constexpr int kMaxMicrobatches = 100000;
 
 // Expert tensor-parallel size (etp, or tp when unset) and expert data-parallel size: the ranks of one pipeline
 // stage, tp*cp*dp, regrouped as etp*ep*edp for the expert layers (Megatron-Core MoE parallel folding).

@@ -26,7 +26,7 @@ endforeach()
 set(sweep_out "${WORK}/sweep.csv")
 foreach(args "simulate;--set;novalue" "simulate;--set;model.layers=3" "simulate;--engine;warp" "validate;/nonexistent"
         "simulate;--set;parallelism.tp=0" "catalog;cpus" "simulate;--set;model=0" "simulate;--set;model={}"
-        "simulate;--set;cluster.gpu=7" "simulate;--set;cluster.gpu={}"
+        "simulate;--set;cluster.gpu=7" "simulate;--set;cluster.gpu={}" "simulate;--set;training.global_batch=1536000000"
         "sweep;--grid;parallelism.tpp=1,2;-o;${sweep_out}" "sweep;--grid;parallelism.tp=;-o;${sweep_out}"
         "sweep;--grid;parallelism.tp=two,4;-o;${sweep_out}" "sweep;--grid;cluster.nodes=1.5;-o;${sweep_out}"
         "sweep;--zip;parallelism.tp=1,2;--zip;parallelism.pp=1;-o;${sweep_out}"
