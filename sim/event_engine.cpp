@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -58,6 +59,27 @@ namespace {
 namespace sg4 = simgrid::s4u;
 
 double now() { return sg4::Engine::get_clock(); }
+
+// SimGrid gives every actor its own stack with a protected guard page: two memory mappings each, and Linux caps the
+// mappings of a process at vm.max_map_count (65,530 by default). Past that, actor creation aborts; say so first.
+// `at_least`: `actors` is a lower bound (the pipeline ranks alone, before the communicators are known).
+void check_actor_limit(long actors, bool at_least) {
+  long max_maps = 65530;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
+    std::fclose(f);
+  }
+  const long reserve = 4096;  // the program, its libraries, heap and SimGrid's own mappings
+  const long allowed = std::max(0L, (max_maps - reserve) / 2);
+  if (actors > allowed)
+    throw Error("engine",
+                "the event engine needs " + std::string(at_least ? "at least " : "") + std::to_string(actors) +
+                    " SimGrid actors (one per pipeline rank and communicator) for this scenario, and "
+                    "this machine's vm.max_map_count of " +
+                    std::to_string(max_maps) + " allows about " + std::to_string(allowed) +
+                    ": use --engine analytic, fewer GPUs, or raise vm.max_map_count (sysctl -w " +
+                    "vm.max_map_count=" + std::to_string(2 * actors + reserve) + (at_least ? " or more)" : ")"));
+}
 
 // One collective (or send) as its communicator's stream runs it.
 struct Instance {
@@ -613,11 +635,15 @@ void Sim::setup() {
   }
 
   // Actors, in a fixed order: drivers first (daemons: they serve until the workers are done), then workers.
+  auto has_driver = [this](const Communicator& c) {
+    return !(c.kind == CommKind::tp && fold_tp_) && !(c.kind == CommKind::dp && p_.dp * p_.cp <= 1) &&
+           !(c.kind == CommKind::cp && p_.cp <= 1) && !(c.kind == CommKind::p2p && p2p_sig_ < 0);
+  };
+  long planned = static_cast<long>(workers_.size());
+  for (const auto& cm : comms_) planned += has_driver(*cm) ? 1 : 0;
+  check_actor_limit(planned, false);
   for (auto& cm : comms_) {
-    if (cm->kind == CommKind::tp && fold_tp_) continue;
-    if (cm->kind == CommKind::dp && p_.dp * p_.cp <= 1) continue;
-    if (cm->kind == CommKind::cp && p_.cp <= 1) continue;
-    if (cm->kind == CommKind::p2p && p2p_sig_ < 0) continue;
+    if (!has_driver(*cm)) continue;
     Communicator* c = cm.get();
     const int first = c->kind == CommKind::p2p ? workers_[static_cast<size_t>(c->owner)].gpus[0] : c->lanes[0][0];
     sg4::Actor::create("comm", hosts_[static_cast<size_t>(first)], [this, c] { driver_main(*c); })->daemonize();
@@ -1015,6 +1041,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 // Runs the simulation in this process (SimGrid allows one engine per process).
 EventRun run_here(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Every pipeline rank is an actor: refuse before building a platform that cannot run (Sim::setup counts them all).
+  const ParallelPlan& p = sc.plan;
+  check_actor_limit(static_cast<long>(p.cp) * p.dp * p.pp, true);
   const topology::Topology topo = topology::build_topology(sc.cluster);
   EventNetwork net(topo, sc.seed);
   const std::unique_ptr<sg4::Engine> engine = create_engine();
@@ -1125,8 +1154,10 @@ EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const 
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (in.empty() || (in[0] != 'R' && in[0] != 'E')) {
-    const std::string why = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                                : "exited with status " + std::to_string(WEXITSTATUS(status));
+    std::string why = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                          : "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+      why += " (usually the out-of-memory killer: the scenario needs more memory than this machine has)";
     throw std::runtime_error("event engine: the simulation process " + why + " without a result");
   }
   if (in[0] == 'E') {

@@ -202,6 +202,29 @@ TEST(EventEngine, BadTopologyIsAnError) {
   EXPECT_THROW(simulate_event(sc, profile(sc)), Error);
 }
 
+TEST(EventEngine, MoreActorsThanTheMachineAllowsIsOneErrorBeforeAnyWork) {
+  long max_maps = 65530;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
+    std::fclose(f);
+  }
+  // 2,097,152 GPUs at tp 1: as many pipeline ranks, each an actor with its own stack.
+  if (max_maps > 4000000) GTEST_SKIP() << "vm.max_map_count " << max_maps << " admits this many actors";
+  nlohmann::json d = small_doc();
+  d["cluster"]["nodes"] = 262144;
+  d["cluster"]["scale_out"] = {{"topology", "fat-tree"}, {"switch_radix", 256}, {"nic", "200Gbps"}};
+  d["parallelism"] = {{"tp", 1}, {"pp", 2}, {"dp", 1048576}, {"micro_batch", 1}};
+  d["training"]["global_batch"] = 1048576;
+  const Scenario sc = parse(d);
+  try {
+    simulate_event(sc, profile(sc));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "engine");
+    EXPECT_NE(e.message().find("vm.max_map_count"), std::string::npos) << e.message();
+  }
+}
+
 // A 4:1 oversubscribed fat-tree. With one node per leaf (radix 10: 8 ports down, 2 up) every DP ring hop leaves
 // the leaf and the 8 TP lanes' rings share 2 uplinks: the event engine shows the DP all-reduce slowed by that
 // contention. With 4 nodes under one radix-40 leaf nothing crosses an uplink and nothing slows. The analytic
