@@ -93,6 +93,10 @@ void add_plan_command(CLI::App& app) {
     opt.objective = parse_objective(o->objective);
     if (!o->deadline.empty()) opt.deadline_days = parse<Seconds>(o->deadline, "--deadline").value / 86400.0;
     if (!o->budget.empty()) opt.budget_usd = parse<Usd>(o->budget, "--budget").value;
+    if (!o->deadline.empty() && !(opt.deadline_days > 0))
+      throw Error("--deadline", "'" + o->deadline + "' must be a positive time, e.g. 30d");
+    if (!o->budget.empty() && !(opt.budget_usd > 0))
+      throw Error("--budget", "'" + o->budget + "' must be a positive amount, e.g. 5MUSD");
     if ((opt.deadline_days > 0 || opt.budget_usd > 0) && base.training.tokens <= 0)
       throw Error("--deadline/--budget", "need training.tokens in the scenario to compute time and cost to train");
     opt.top = o->top;

@@ -33,7 +33,7 @@ foreach(args "simulate;--set;novalue" "simulate;--set;model.layers=3" "simulate;
         "sweep;--grid;parallelism.tp=1,2;-o;${WORK}/sweep.txt" "sweep;--grid;model.layers=2,4;-o;${sweep_out}"
         "sweep;--grid;parallelism.schedule=1f1b,zb-h2;-o;${sweep_out}"
         "plan;--vary;tp,ep,warp" "plan;--vary;etp,,shedule" "plan;--gpus;64;--vary;all,x" "plan;--gpus-range;64..32"
-        "plan;--gpus;1020" "bench;--engine;warp" "bench;/nonexistent.json")
+        "plan;--gpus;1020" "plan;--gpus;512;--budget;-5USD" "plan;--gpus;512;--deadline;0d" "bench;--engine;warp" "bench;/nonexistent.json")
   execute_process(COMMAND "${AISCALE}" ${args} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
   if(NOT rc EQUAL 2)
     string(APPEND failures "aiscale ${args}: exit ${rc}, expected 2 (${err})\n")
