@@ -1,5 +1,6 @@
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -7,9 +8,9 @@
 
 #include "cli/common.hpp"
 #include "models/error.hpp"
+#include "models/svg_plot.hpp"
 #include "sim/event_engine.hpp"
 #include "sim/plan.hpp"
-#include "models/svg_plot.hpp"
 
 namespace aiscale::cli {
 
@@ -116,7 +117,10 @@ void add_plan_command(CLI::App& app) {
       text +=
           "\nverified on the event engine:\nrank   gpus  tp  pp    dp  cp  ep vpp  mb   analytic      event    diff\n";
       j["verify"] = nlohmann::json::array();
+      // One event-engine run per ranked row can take seconds each: show how far it is on a terminal.
+      const bool progress = ::isatty(STDERR_FILENO);
       for (size_t i = 0; i < rep.ranked.size(); ++i) {
+        if (progress) std::fprintf(stderr, "\rverifying on the event engine: %zu/%zu ", i + 1, rep.ranked.size());
         const Candidate& c = rep.ranked[i];
         Scenario sc = base;
         sc.plan = c.plan;
@@ -131,6 +135,7 @@ void add_plan_command(CLI::App& app) {
         j["verify"].push_back(
             {{"rank", i + 1}, {"analytic_step_time_s", c.step_time_s}, {"event_step_time_s", ev}, {"diff_pct", diff}});
       }
+      if (progress) std::fprintf(stderr, "\r%50s\r", "");
     }
     std::cout << (o->json ? j.dump(2) + "\n" : text);
     const bool per_step = base.training.tokens <= 0;
