@@ -28,12 +28,14 @@ class RouteZone : public simgrid::kernel::routing::NetZoneImpl {
   void get_local_route(const simgrid::kernel::routing::NetPoint* src, const simgrid::kernel::routing::NetPoint* dst,
                        simgrid::kernel::routing::Route* into, double* latency) override {
     const EventRoute& r = net_.route(gpu_of_[src->id()], gpu_of_[dst->id()]);
-    for (int l : r.links) into->link_list_.push_back(impl_[static_cast<size_t>(l)]);
+    for (int l : r.links)
+      if (!implied_[static_cast<size_t>(l)]) into->link_list_.push_back(impl_[static_cast<size_t>(l)]);
     if (latency) *latency += r.latency;
   }
 
   std::vector<int> gpu_of_;  // netpoint id -> GPU
   std::vector<simgrid::kernel::resource::StandardLinkImpl*> impl_;
+  std::vector<bool> implied_;  // link -> left out of SimGrid routes (EventLink::implied)
 
  private:
   EventNetwork& net_;
@@ -66,6 +68,29 @@ EventNetwork::EventNetwork(const topology::Topology& topo, std::uint64_t seed)
     bundle_link_.push_back(static_cast<int>(links_.size()));
     links_.push_back({idx, -1, true, lp.tier, lp.capacity(), lp.latency});
     links_.push_back({idx, -1, false, lp.tier, lp.capacity(), lp.latency});
+  }
+  // A GPU whose single NIC serves it alone and has one switch link: the GPU-NIC and NIC-switch links carry the same
+  // flows in each direction, so the one of larger capacity (the PCIe link on a tie) is implied by the other.
+  const std::vector<topology::GpuUplink>& up = router_.uplinks();
+  for (int i = 0; i < n; ++i) {
+    const topology::GpuUplink& u = up[static_cast<size_t>(i)];
+    if (u.nic < 0) continue;
+    const Vertex gpu = topo.gpu(i), nic = static_cast<Vertex>(u.nic), acc = static_cast<Vertex>(u.access);
+    int gpus_on_nic = 0;
+    for (auto [e, end] = boost::out_edges(nic, g); e != end; ++e)
+      gpus_on_nic += g[boost::target(*e, g)].kind == VertexKind::Gpu ? 1 : 0;
+    const auto pi = bundle_of_.find(pair_key(gpu, nic)), ai = bundle_of_.find(pair_key(nic, acc));
+    if (gpus_on_nic != 1 || pi == bundle_of_.end() || ai == bundle_of_.end()) continue;
+    const int pcie = bundle_link_[static_cast<size_t>(pi->second)],
+              access = bundle_link_[static_cast<size_t>(ai->second)];
+    if (pcie < 0 || access < 0) continue;
+    // Outbound: GPU->NIC then NIC->switch; inbound: the reverse directions (up = from the lower-numbered vertex).
+    const int p_out = pcie + (gpu < nic ? 0 : 1), a_out = access + (nic < acc ? 0 : 1);
+    const int p_in = pcie + (gpu < nic ? 1 : 0), a_in = access + (nic < acc ? 1 : 0);
+    for (const auto& [p, a] : {std::pair{p_out, a_out}, std::pair{p_in, a_in}}) {
+      EventLink &lp = links_[static_cast<size_t>(p)], &la = links_[static_cast<size_t>(a)];
+      (lp.capacity >= la.capacity ? lp : la).implied = true;
+    }
   }
   for (int i = 0; i < n; ++i) {
     if (port_bw[static_cast<size_t>(i)] <= 0) continue;
@@ -172,6 +197,8 @@ std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, doub
   }
   const auto& links = net.links();
   zone->impl_.reserve(links.size());
+  zone->implied_.reserve(links.size());
+  for (const EventLink& l : links) zone->implied_.push_back(l.implied);
   for (size_t i = 0; i < links.size(); ++i) {
     std::string id("l");  // appended, not operator+: GCC 12 warns falsely (-Wrestrict) on "l" + to_string
     id += std::to_string(i);

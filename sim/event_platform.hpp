@@ -24,6 +24,10 @@ struct EventLink {
   topology::LinkTier tier = topology::LinkTier::NvLink;
   double capacity = 0;  // bytes/s
   double latency = 0;   // s
+  // Carries exactly the flows of another link of no larger capacity (a GPU's PCIe link to a NIC that serves only
+  // it, in series with that NIC's one switch link): its max-min constraint can never bind alone, so SimGrid routes
+  // leave it out (its latency stays in the route's). Routes, and the per-link load summary, still list it.
+  bool implied = false;
 };
 
 // Links of one GPU-to-GPU path and its summed latency.

@@ -10,7 +10,9 @@
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
 #include "sim/event_collectives.hpp"
+#include "sim/event_platform.hpp"
 #include "tests/scenario_support.hpp"
+#include "topology/builder.hpp"
 
 using namespace aiscale;
 
@@ -200,6 +202,33 @@ TEST(EventEngine, BadTopologyIsAnError) {
   d["cluster"]["scale_out"] = {{"topology", "fat-tree"}, {"switch_radix", 4}, {"nic", "200Gbps"}, {"tiers", 1}};
   const Scenario sc = parse(d);
   EXPECT_THROW(simulate_event(sc, profile(sc)), Error);
+}
+
+// A GPU's PCIe link to a NIC that serves it alone carries exactly the flows of that NIC's switch link: SimGrid
+// routes leave the larger (here equal) of the two out, one at each end of a cross-node route, and nothing else.
+TEST(EventNetwork, ImpliedLinksAreTheSeriesPairsOfExclusiveNics) {
+  auto implied_on_route = [](const nlohmann::json& scale_out, int nodes) {
+    nlohmann::json d = small_doc();
+    d["cluster"]["nodes"] = nodes;
+    d["cluster"]["scale_out"] = scale_out;
+    d["parallelism"] = {{"tp", 8}, {"pp", 1}, {"dp", nodes}, {"micro_batch", 1}};
+    d["training"]["global_batch"] = nodes;
+    const Scenario sc = parse(d);
+    const topology::Topology topo = topology::build_topology(sc.cluster);
+    EventNetwork net(topo, 1);
+    int implied = 0;
+    for (int l : net.route(0, 8).links) {
+      const EventLink& link = net.links()[static_cast<size_t>(l)];
+      if (!link.implied) continue;
+      ++implied;
+      EXPECT_EQ(link.tier, topology::LinkTier::Pcie);
+    }
+    for (int l : net.route(0, 1).links) EXPECT_FALSE(net.links()[static_cast<size_t>(l)].implied);  // NVLink
+    return implied;
+  };
+  EXPECT_EQ(implied_on_route({{"topology", "rail-optimized"}, {"nic", "200Gbps"}, {"nics_per_node", 8}}, 4), 2);
+  // Two GPUs per NIC: the PCIe links carry different flows from the NIC's switch link, so all stay.
+  EXPECT_EQ(implied_on_route({{"topology", "fat-tree"}, {"nic", "200Gbps"}, {"nics_per_node", 4}}, 4), 0);
 }
 
 TEST(EventEngine, MoreActorsThanTheMachineAllowsIsOneErrorBeforeAnyWork) {
