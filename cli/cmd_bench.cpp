@@ -30,10 +30,11 @@ void bench_event(const std::optional<std::string>& scenario, bool scaling, bool 
     // the links of a route, so the engine's own overhead is the ratio to raw SimGrid on the same platform at the
     // same concurrency.
     const int conc = std::max(1, static_cast<int>(std::lround(s.mean_in_flight)));
-    const RawFlowBench same = bench_raw_platform(sc, conc, std::max(100000L, 10L * conc));
+    const long flows = std::max(100000L, 10L * conc);
+    const RawFlowBench same = bench_raw_platform(sc, conc, flows);
     const double same_overhead = rate > 0 ? same.flows_per_s / rate : 0.0;
     // The 512-host star's rate also falls as more flows are in flight: the star at the engine's concurrency.
-    const RawFlowBench star = bench_raw_sendto(std::max(2, conc), std::max(100000L, 10L * conc));
+    const RawFlowBench star = bench_raw_sendto(std::max(2, conc), flows);
     rows.push_back({{"scenario", sc.name},
                     {"gpus", sc.cluster.gpus()},
                     {"wall_s", s.wall_s},

@@ -60,17 +60,22 @@ namespace sg4 = simgrid::s4u;
 
 double now() { return sg4::Engine::get_clock(); }
 
-// SimGrid gives every actor its own stack with a protected guard page: two memory mappings each, and Linux caps the
-// mappings of a process at vm.max_map_count (65,530 by default). Past that, actor creation aborts; say so first.
-// `at_least`: `actors` is a lower bound (the pipeline ranks alone, before the communicators are known).
-void check_actor_limit(long actors, bool at_least) {
+long max_map_count() {
   long max_maps = 65530;
   if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
     if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
     std::fclose(f);
   }
-  const long reserve = 4096;  // the program, its libraries, heap and SimGrid's own mappings
-  const long allowed = std::max(0L, (max_maps - reserve) / 2);
+  return max_maps;
+}
+
+constexpr long kMapReserve = 4096;  // the program, its libraries, heap and SimGrid's own mappings
+long actors_allowed(long max_maps) { return std::max(0L, (max_maps - kMapReserve) / 2); }
+
+// Past event_actor_limit(), SimGrid's actor creation aborts; say so first. `at_least`: `actors` is a lower bound
+// (the pipeline ranks alone, before the communicators are known).
+void check_actor_limit(long actors, bool at_least) {
+  const long max_maps = max_map_count(), allowed = actors_allowed(max_maps);
   if (actors > allowed)
     throw Error("engine",
                 "the event engine needs " + std::string(at_least ? "at least " : "") + std::to_string(actors) +
@@ -78,7 +83,7 @@ void check_actor_limit(long actors, bool at_least) {
                     "this machine's vm.max_map_count of " +
                     std::to_string(max_maps) + " allows about " + std::to_string(allowed) +
                     ": use --engine analytic, fewer GPUs, or raise vm.max_map_count (sysctl -w " +
-                    "vm.max_map_count=" + std::to_string(2 * actors + reserve) + (at_least ? " or more)" : ")"));
+                    "vm.max_map_count=" + std::to_string(2 * actors + kMapReserve) + (at_least ? " or more)" : ")"));
 }
 
 // One collective (or send) as its communicator's stream runs it.
@@ -1115,6 +1120,8 @@ void write_all(int fd, const std::string& data) {
 }
 
 }  // namespace
+
+long event_actor_limit() { return actors_allowed(max_map_count()); }
 
 EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options) {
   // Frame: 'E' + error JSON, or 'R' + 16 hex digits of the result JSON's length + result JSON + trace bytes.

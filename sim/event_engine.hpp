@@ -59,6 +59,10 @@ struct EventRun {
 
 // Simulates one training step. SimGrid keeps global state per process, so each run happens in a child process;
 // the caller's process is left untouched. Deterministic: same inputs, same bytes out (trace included).
+// The most SimGrid actors this machine lets one process create: every actor's stack and guard page take two memory
+// mappings, and Linux caps a process's mappings at /proc/sys/vm/max_map_count (65,530 by default).
+long event_actor_limit();
+
 EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});
 // The Result of run_event (engine "event").
 Result simulate_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});

@@ -29,13 +29,12 @@ class RouteZone : public simgrid::kernel::routing::NetZoneImpl {
                        simgrid::kernel::routing::Route* into, double* latency) override {
     const EventRoute& r = net_.route(gpu_of_[src->id()], gpu_of_[dst->id()]);
     for (int l : r.links)
-      if (!implied_[static_cast<size_t>(l)]) into->link_list_.push_back(impl_[static_cast<size_t>(l)]);
+      if (!net_.links()[static_cast<size_t>(l)].implied) into->link_list_.push_back(impl_[static_cast<size_t>(l)]);
     if (latency) *latency += r.latency;
   }
 
   std::vector<int> gpu_of_;  // netpoint id -> GPU
   std::vector<simgrid::kernel::resource::StandardLinkImpl*> impl_;
-  std::vector<bool> implied_;  // link -> left out of SimGrid routes (EventLink::implied)
 
  private:
   EventNetwork& net_;
@@ -197,8 +196,6 @@ std::vector<simgrid::s4u::Host*> create_simgrid_platform(EventNetwork& net, doub
   }
   const auto& links = net.links();
   zone->impl_.reserve(links.size());
-  zone->implied_.reserve(links.size());
-  for (const EventLink& l : links) zone->implied_.push_back(l.implied);
   for (size_t i = 0; i < links.size(); ++i) {
     std::string id("l");  // appended, not operator+: GCC 12 warns falsely (-Wrestrict) on "l" + to_string
     id += std::to_string(i);
