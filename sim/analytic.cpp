@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -86,17 +87,55 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   const size_t n = size_t(pp) * v * m;
   // Sweeps, plans and benchmarks evaluate the same pipeline shape over and over: keep the finish-time buffers and
   // the issue order of the last shape per thread instead of rebuilding them for every evaluation.
+  // Without ZB-H1's deferred W passes, the order in which the sweep below finds tasks ready depends on the
+  // dependencies only, not on the times: the first evaluation of a shape records it as a flat list (task, the
+  // finish time it waits for, its duration) and later ones replay that list in one pass, with the same
+  // additions and maxima in the same order, so the results are bit-identical.
+  struct FlatTask {
+    std::uint32_t out;  // index of the task's finish time in fend (forward) or n + index in bend (backward)
+    std::int32_t dep;   // the same for the finish time it waits for; -1 for none
+    std::uint32_t st;   // stage
+    std::uint32_t dur;  // (stage * v + chunk) * 2 + (backward ? 1 : 0)
+    double sends;       // 1 when the task sends its output to another stage, else 0
+  };
   struct Cache {
     int pp = -1, v = -1, m = -1;
     Schedule schedule = Schedule::gpipe;
     std::vector<std::vector<PipelineTask>> order;
     std::vector<double> fend, bend;
+    std::vector<FlatTask> flat;
+    std::vector<double> times, durations;
   };
   static thread_local Cache cache;
   if (cache.pp != pp || cache.v != v || cache.m != m || cache.schedule != schedule) {
     cache.order = pipeline_order(pp, v, m, schedule);
     cache.pp = pp, cache.v = v, cache.m = m, cache.schedule = schedule;
+    cache.flat.clear();
   }
+  const bool zb = schedule == Schedule::zb_h1 && wgrad != nullptr;
+  if (!zb && !cache.flat.empty()) {
+    std::vector<double>& d = cache.durations;
+    d.resize(size_t(pp) * v * 2);
+    for (int st = 0; st < pp; ++st)
+      for (int c = 0; c < v; ++c) {
+        d[(size_t(st) * v + c) * 2] = fwd[st][c];
+        d[(size_t(st) * v + c) * 2 + 1] = bwd[st][c];
+      }
+    std::vector<double>& t = cache.times;
+    t.resize(2 * n);
+    std::vector<double> free_at(pp, 0.0);
+    for (const FlatTask& k : cache.flat) {
+      const double ready = k.dep >= 0 ? t[static_cast<size_t>(k.dep)] : 0.0;
+      const double start = std::max(ready, free_at[k.st]);
+      const double end = start + d[k.dur] + k.sends * p2p;
+      t[k.out] = end;
+      free_at[k.st] = end;
+    }
+    if (realized) *realized = cache.order;
+    return free_at;
+  }
+  const bool record = !zb;
+  if (record) cache.flat.reserve(2 * n);
   std::vector<double>& fend = cache.fend;
   std::vector<double>& bend = cache.bend;
   fend.assign(n, -1.0);
@@ -105,7 +144,6 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
 
   const std::vector<std::vector<PipelineTask>>& order = cache.order;
   const int total = m * v;
-  const bool zb = schedule == Schedule::zb_h1 && wgrad != nullptr;
   if (realized) realized->assign(static_cast<size_t>(pp), {});
 
   std::vector<size_t> cursor(pp, 0);
@@ -130,22 +168,23 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
       const std::vector<PipelineTask>& ord = order[st];
       while (cursor[st] < ord.size()) {
         const PipelineTask& tk = ord[cursor[st]];
-        double ready = 0;
+        long dep = -1;  // the finish time it waits for: fend index, or n + bend index
         if (!tk.bwd) {
           if (st > 0) {
-            ready = fend[idx(st - 1, tk.chunk, tk.mb)];
+            dep = long(idx(st - 1, tk.chunk, tk.mb));
           } else if (tk.chunk > 0) {
-            ready = fend[idx(pp - 1, tk.chunk - 1, tk.mb)];
+            dep = long(idx(pp - 1, tk.chunk - 1, tk.mb));
           }
         } else {
           if (st < pp - 1) {
-            ready = bend[idx(st + 1, tk.chunk, tk.mb)];
+            dep = long(n + idx(st + 1, tk.chunk, tk.mb));
           } else if (tk.chunk < v - 1) {
-            ready = bend[idx(0, tk.chunk + 1, tk.mb)];
+            dep = long(n + idx(0, tk.chunk + 1, tk.mb));
           } else {
-            ready = fend[idx(st, tk.chunk, tk.mb)];
+            dep = long(idx(st, tk.chunk, tk.mb));
           }
         }
+        const double ready = dep < 0 ? 0.0 : size_t(dep) < n ? fend[size_t(dep)] : bend[size_t(dep) - n];
         if (ready < 0) break;  // dependency not finished yet
         // ZB-H1: deferred W passes fill the wait for the next pass's input, as long as they fit in it.
         if (zb)
@@ -154,6 +193,11 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
         // Megatron-LM's pipeline send/recv is blocking: a stage is busy until the activation (or gradient) it
         // produced has reached the next stage, and the receiver can start once it has arrived.
         const bool sends = tk.bwd ? !(st == 0 && tk.chunk == 0) : !(st == pp - 1 && tk.chunk == v - 1);
+        if (record)
+          cache.flat.push_back({static_cast<std::uint32_t>((tk.bwd ? n : 0) + idx(st, tk.chunk, tk.mb)),
+                                static_cast<std::int32_t>(dep), static_cast<std::uint32_t>(st),
+                                static_cast<std::uint32_t>((size_t(st) * v + tk.chunk) * 2 + (tk.bwd ? 1 : 0)),
+                                sends ? 1.0 : 0.0});
         const double end = start + (tk.bwd ? bwd[st][tk.chunk] : fwd[st][tk.chunk]) + (sends ? p2p : 0.0);
         (tk.bwd ? bend : fend)[idx(st, tk.chunk, tk.mb)] = end;
         free_at[st] = end;
