@@ -21,6 +21,13 @@ HostInfo device_info(int device);
 // Progress lines ("gemm bf16 8192x8192x8192: 781.2 TFLOP/s") go through this.
 using Log = std::function<void(const std::string&)>;
 
+// An idle GPU runs at a low clock and takes a fraction of a second of sustained work to reach its boost clock (an
+// idle H200 reads 345-360 MHz, 1,980 under load): without this, the first shapes of a sweep are timed while the
+// clock ramps (2048^3 bf16 measured at 342 instead of 570 TFLOP/s on an H200). Runs back-to-back 8192^3 bf16 GEMMs
+// until the time of a batch of them is steady (within 2% of the previous batch) for `min_s` seconds at least and
+// `max_s` at most; returns the seconds spent.
+double spin_up_clocks(int device, double min_s, double max_s);
+
 // Each benchmark throws aiscale::Error when a CUDA call fails or a result does not match its reference.
 std::vector<GemmResult> run_gemm(const BenchOptions& o, const std::vector<GemmShape>& shapes, const Log& log);
 MemoryResult run_memory(const BenchOptions& o, const Log& log);

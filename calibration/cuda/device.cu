@@ -1,4 +1,7 @@
 // Device discovery, host information and launch overhead.
+#include <cublas_v2.h>
+
+#include <cmath>
 #include <cstdio>
 
 #include "calibration/cuda/bench_cuda.hpp"
@@ -37,6 +40,46 @@ HostInfo device_info(int device) {
   AISCALE_CUDA(cudaRuntimeGetVersion(&v));
   h.cuda = version_text(v);
   return h;
+}
+
+double spin_up_clocks(int device, double min_s, double max_s) {
+  AISCALE_CUDA(cudaSetDevice(device));
+  const int n = 8192;
+  DeviceBuffer a(size_t(n) * n * 2), b(size_t(n) * n * 2), d(size_t(n) * n * 2);
+  AISCALE_CUDA(cudaMemset(a.get(), 0x3c, a.bytes()));  // any finite bf16 values do
+  AISCALE_CUDA(cudaMemset(b.get(), 0x3c, b.bytes()));
+  cublasHandle_t h;
+  if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublas", "cublasCreate failed");
+  cudaStream_t st;
+  AISCALE_CUDA(cudaStreamCreate(&st));
+  cublasSetStream(h, st);
+  cudaEvent_t e0, e1;
+  AISCALE_CUDA(cudaEventCreate(&e0));
+  AISCALE_CUDA(cudaEventCreate(&e1));
+  const float one = 1.0f, zero = 0.0f;
+  double spent = 0, last = 0;
+  for (;;) {
+    AISCALE_CUDA(cudaEventRecord(e0, st));
+    for (int i = 0; i < 10; ++i)
+      if (cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &one, a.get(), CUDA_R_16BF, n, b.get(), CUDA_R_16BF, n,
+                       &zero, d.get(), CUDA_R_16BF, n, CUBLAS_COMPUTE_32F,
+                       CUBLAS_GEMM_DEFAULT) != CUBLAS_STATUS_SUCCESS)
+        throw Error("cublas", "cublasGemmEx failed while spinning up the clocks");
+    AISCALE_CUDA(cudaEventRecord(e1, st));
+    AISCALE_CUDA(cudaEventSynchronize(e1));
+    float ms = 0;
+    AISCALE_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+    const double t = ms * 1e-3;
+    spent += t;
+    const bool steady = last > 0 && std::abs(t - last) <= 0.02 * last;
+    last = t;
+    if ((steady && spent >= min_s) || spent >= max_s) break;
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  cublasDestroy(h);
+  cudaStreamDestroy(st);
+  return spent;
 }
 
 double run_launch_overhead(const BenchOptions& o) {
