@@ -11,6 +11,14 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
                            const std::string& attention_kernel) {
   const GemmFit& fit = profile.gemm_fit(precision);
   peak_ = gpu.peak(precision).value;
+  std::map<std::array<double, 3>, std::pair<double, int>> sum;  // total time and count per shape
+  for (const GemmPoint& g : profile.gemm_points)
+    if (g.dtype == precision && g.tflops > 0) {
+      auto& [t, c] = sum[{g.m, g.n, g.k}];
+      t += 2 * g.m * g.n * g.k / (g.tflops * 1e12);
+      ++c;
+    }
+  for (const auto& [shape, tc] : sum) measured_[shape] = tc.first / tc.second;
   eff_ = fit.efficiency;
   overhead_ = fit.overhead_s;
   // Attention runs in bf16 even in FP8 recipes (Transformer Engine keeps softmax(QK^T)V in higher precision).
@@ -45,7 +53,15 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
   }
 }
 
+double ComputeModel::measured_gemm_time(double m, double n, double k) const {
+  if (measured_.empty()) return 0;
+  const auto it = measured_.find({m, n, k});
+  return it == measured_.end() ? 0 : it->second;
+}
+
 double ComputeModel::gemm_time(double m, double n, double k, double batch) const {
+  if (batch == 1)
+    if (const double t = measured_gemm_time(m, n, k); t > 0) return t;
   const double flops = 2 * m * n * k * batch;
   const double compute = flops / (eff_ * peak_) + overhead_;
   const double traffic = elem_ * (m * k + k * n + m * n) * batch / mem_bw_ + launch_;

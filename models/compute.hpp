@@ -1,6 +1,8 @@
 #pragma once
 // Compute-time model: per-op roofline (tensor-core rate vs HBM traffic) times efficiencies from a calibration profile.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,8 +19,12 @@ class ComputeModel {
   ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile, Precision precision,
                const std::string& attention_kernel = "");
 
-  // A (batched) GEMM [m x k] * [k x n]: max(compute at the fitted efficiency + fixed overhead, HBM traffic).
+  // A (batched) GEMM [m x k] * [k x n]: the profile's measured time when it holds this exact shape in this
+  // precision (the mean over its measurements, e.g. a site calibration that timed the scenario's own shapes), else
+  // max(compute at the fitted efficiency + fixed overhead, HBM traffic).
   double gemm_time(double m, double n, double k, double batch = 1) const;
+  // The measured time of one [m x k] * [k x n] GEMM in the profile, or 0 when it has none of that shape.
+  double measured_gemm_time(double m, double n, double k) const;
   // A memory-bound kernel moving `bytes` (reads + writes) at the measured copy bandwidth (scaled down for a GPU
   // with slower HBM than the one the profile was measured on).
   double memory_time(double bytes) const;
@@ -38,6 +44,7 @@ class ComputeModel {
   double flash_fwd_ = 0, flash_bwd_ = 0;
   double slowdown_ = 0;
   std::vector<std::pair<double, double>> flash_by_seq_;
+  std::map<std::array<double, 3>, double> measured_;  // (m, n, k) -> mean measured time, this precision only
 };
 
 }  // namespace aiscale

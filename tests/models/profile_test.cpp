@@ -29,9 +29,36 @@ TEST(Profile, GemmFitReproducesA100Measurements) {
   const GemmFit& f = p.gemm_fit(Precision::fp16);
   EXPECT_EQ(f.points, 6);
   EXPECT_LT(f.max_rel_residual, 0.10);  // within 10% of every cuBLASLt point
-  const ComputeModel cm(a100, p, Precision::fp16);
-  const double t = cm.gemm_time(8192, 8192, 8192);
-  EXPECT_NEAR(2.0 * 8192 * 8192 * 8192 / t / 1e12, 253.7, 253.7 * 0.05);
+  // The fitted curve (not the measured point, which gemm_time would return for this very shape).
+  const double flops = 2.0 * 8192 * 8192 * 8192;
+  const double t = flops / (f.efficiency * a100.peak(Precision::fp16).value) + f.overhead_s;
+  EXPECT_NEAR(flops / t / 1e12, 253.7, 253.7 * 0.05);
+}
+
+TEST(Profile, MeasuredShapesAreTakenAsMeasured) {
+  // A site calibration that timed a scenario's own GEMM shapes: those shapes get their measured time (the mean
+  // over measurements), every other shape the fitted curve.
+  const GpuSpec& h100 = *find_gpu("h100-sxm");
+  auto doc = nlohmann::json::parse(shipped_profile_text("h100-sxm"));
+  doc["gemm"]["points"].push_back(
+      {{"m", 4096}, {"n", 6144}, {"k", 2048}, {"dtype", "bf16"}, {"tflops", 600.0}, {"source", "site run 1"}});
+  doc["gemm"]["points"].push_back(
+      {{"m", 4096}, {"n", 6144}, {"k", 2048}, {"dtype", "bf16"}, {"tflops", 700.0}, {"source", "site run 2"}});
+  const CalibrationProfile p = parse_profile(doc, h100, "site");
+  const ComputeModel cm(h100, p, Precision::bf16);
+  const double flops = 2.0 * 4096 * 6144 * 2048;
+  const double mean = (flops / 600e12 + flops / 700e12) / 2;
+  EXPECT_DOUBLE_EQ(cm.measured_gemm_time(4096, 6144, 2048), mean);
+  EXPECT_DOUBLE_EQ(cm.gemm_time(4096, 6144, 2048), mean);
+  // Another shape, a batched GEMM of that shape, or another precision: the fitted curve.
+  const GemmFit& f = p.gemm_fit(Precision::bf16);
+  const double other = 2.0 * 4096 * 6144 * 2176;
+  EXPECT_EQ(cm.measured_gemm_time(4096, 6144, 2176), 0.0);
+  EXPECT_NEAR(cm.gemm_time(4096, 6144, 2176), other / (f.efficiency * h100.peak_bf16.value) + f.overhead_s, 1e-12);
+  EXPECT_NEAR(cm.gemm_time(4096, 6144, 2048, 2), 2 * flops / (f.efficiency * h100.peak_bf16.value) + f.overhead_s,
+              1e-12);
+  const ComputeModel fp8(h100, p, Precision::fp8);
+  EXPECT_EQ(fp8.measured_gemm_time(4096, 6144, 2048), 0.0);
 }
 
 TEST(Profile, FitRecoversKnownCurve) {
