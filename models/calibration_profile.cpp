@@ -219,6 +219,8 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
     ObjectReader ar(*a, "attention", diag);
     p.flash_fwd_efficiency = ar.number("flash_fwd_efficiency", 0.5, 0.01, 1.0);
     p.flash_bwd_efficiency = ar.number("flash_bwd_efficiency", 0.4, 0.01, 1.0);
+    p.flash_fwd_overhead = ar.quantity("flash_fwd_overhead", p.flash_fwd_overhead);
+    p.flash_bwd_overhead = ar.quantity("flash_bwd_overhead", p.flash_bwd_overhead);
     p.attention_kernel = ar.text("kernel", "default");
     ar.get("source");
     if (const auto* ks = ar.get("kernels")) {
@@ -230,6 +232,8 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
           CalibrationProfile::AttentionKernel ak;
           ak.fwd = kr.number("flash_fwd_efficiency", 0.5, 0.01, 1.0);
           ak.bwd = kr.number("flash_bwd_efficiency", 0.4, 0.01, 1.0);
+          ak.fwd_overhead = kr.quantity("flash_fwd_overhead", ak.fwd_overhead);
+          ak.bwd_overhead = kr.quantity("flash_bwd_overhead", ak.bwd_overhead);
           ak.source = kr.text("source", "");
           if (const auto* bs = kr.get("by_seq")) {
             bool ok = bs->is_array() && !bs->empty();

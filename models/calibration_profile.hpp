@@ -87,10 +87,14 @@ struct CalibrationProfile {
   // scaling the copy bandwidth to a sibling SKU with slower memory.
   Bandwidth measured_hbm_bandwidth{0};
   double flash_fwd_efficiency = 0.5, flash_bwd_efficiency = 0.4;  // the default attention kernel
+  // Fixed cost per call of the default kernel, forward and backward (0: the launch overhead): with it, a call with
+  // little work (one micro-batch, few heads per GPU) runs below the kernel's sustained rate, as measured.
+  Seconds flash_fwd_overhead{0}, flash_bwd_overhead{0};
   // Other fused-attention kernels measured on this GPU (e.g. "flash1", "triton"), which a scenario picks with
   // training.attention_kernel; `attention_kernel` names the default one.
   struct AttentionKernel {
     double fwd = 0.5, bwd = 0.4;
+    Seconds fwd_overhead{0}, bwd_overhead{0};  // as flash_fwd_overhead / flash_bwd_overhead
     // Optional forward + backward efficiency by sequence length (published per-length benchmarks), replacing
     // fwd/bwd: interpolated in log(sequence), held flat outside the measured range.
     std::vector<std::pair<double, double>> by_seq;

@@ -34,6 +34,8 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
   elem_ = precision == Precision::fp32 || precision == Precision::tf32 ? 4 : 2;
   flash_fwd_ = profile.flash_fwd_efficiency;
   flash_bwd_ = profile.flash_bwd_efficiency;
+  flash_fwd_overhead_ = profile.flash_fwd_overhead.value;
+  flash_bwd_overhead_ = profile.flash_bwd_overhead.value;
   if (!attention_kernel.empty() && attention_kernel != profile.attention_kernel) {
     const auto it = profile.attention_kernels.find(attention_kernel);
     if (it == profile.attention_kernels.end()) {
@@ -49,6 +51,8 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
     }
     flash_fwd_ = it->second.fwd;
     flash_bwd_ = it->second.bwd;
+    flash_fwd_overhead_ = it->second.fwd_overhead.value;
+    flash_bwd_overhead_ = it->second.bwd_overhead.value;
     flash_by_seq_ = it->second.by_seq;
   }
 }
@@ -90,7 +94,9 @@ double ComputeModel::flash_attention_time(double flops, bool backward, double se
       eff = t[i - 1].second + x * (t[i].second - t[i - 1].second);
     }
   }
-  return executed / (eff * peak_attn_) + launch_;
+  // A fixed cost per call where the profile measured one (it includes the launch), else the launch overhead.
+  const double fixed = backward ? flash_bwd_overhead_ : flash_fwd_overhead_;
+  return executed / (eff * peak_attn_) + (fixed > 0 ? fixed : launch_);
 }
 
 }  // namespace aiscale

@@ -41,7 +41,7 @@ class ComputeModel {
 
  private:
   double peak_ = 0, peak_attn_ = 0, eff_ = 0, overhead_ = 0, mem_bw_ = 0, launch_ = 0, elem_ = 2;
-  double flash_fwd_ = 0, flash_bwd_ = 0;
+  double flash_fwd_ = 0, flash_bwd_ = 0, flash_fwd_overhead_ = 0, flash_bwd_overhead_ = 0;
   double slowdown_ = 0;
   std::vector<std::pair<double, double>> flash_by_seq_;
   std::map<std::array<double, 3>, double> measured_;  // (m, n, k) -> mean measured time, this precision only

@@ -101,13 +101,26 @@ TEST(Profile, EachSourceCountsOnceInAFit) {
 TEST(Profile, AttentionKernelsAndOverlapSlowdown) {
   const GpuSpec& h100 = *find_gpu("h100-sxm");
   const CalibrationProfile p = load_profile("", h100, ".");
-  EXPECT_EQ(p.attention_kernel, "flash3");
+  // Transformer Engine's choice on Hopper, cuDNN's fused attention, is the default; FlashAttention 1-3 by name.
+  EXPECT_EQ(p.attention_kernel, "cudnn");
   ASSERT_EQ(p.attention_kernels.count("flash1"), 1u);
-  const ComputeModel fa3(h100, p, Precision::bf16), fa1(h100, p, Precision::bf16, "flash1");
+  ASSERT_EQ(p.attention_kernels.count("flash3"), 1u);
+  const ComputeModel fa3(h100, p, Precision::bf16, "flash3"), fa1(h100, p, Precision::bf16, "flash1");
   // FlashAttention v1 at 108 of 989.4 TFLOP/s against FlashAttention-3's 600: about 5.5x slower forward.
   EXPECT_NEAR(fa1.flash_attention_time(1e12, false) / fa3.flash_attention_time(1e12, false), 0.6 / 0.109, 0.02);  // launch overhead aside
   // The backward kernel recomputes QK^T: 1.25x the useful FLOPs at the published rate.
   EXPECT_NEAR(fa3.flash_attention_time(2e12, true) - fa3.launch_overhead(), 2.5e12 / (0.45 * 989.4e12), 1e-6);
+  // A kernel with a measured fixed cost per call pays it instead of the launch overhead: a small call (one
+  // micro-batch of 16 heads x 4k, 68.7 GFLOP forward) runs well below the sustained rate, a large one near it.
+  const ComputeModel cudnn(h100, p, Precision::bf16);
+  EXPECT_GT(p.flash_fwd_overhead.value, cudnn.launch_overhead());
+  const double small = 68.7e9, large = 64 * small;
+  EXPECT_NEAR(cudnn.flash_attention_time(small, false),
+              small / (p.flash_fwd_efficiency * 989.4e12) + p.flash_fwd_overhead.value, 1e-12);
+  EXPECT_LT(small / cudnn.flash_attention_time(small, false), 0.75 * p.flash_fwd_efficiency * 989.4e12);
+  EXPECT_GT(large / cudnn.flash_attention_time(large, false), 0.95 * p.flash_fwd_efficiency * 989.4e12);
+  EXPECT_NEAR(cudnn.flash_attention_time(2 * small, true),
+              2.5 * small / (p.flash_bwd_efficiency * 989.4e12) + p.flash_bwd_overhead.value, 1e-12);
   try {
     ComputeModel bad(h100, p, Precision::bf16, "flash9");
     FAIL() << "an unknown kernel must be rejected";

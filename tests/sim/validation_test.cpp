@@ -32,12 +32,13 @@ TEST(Validation, Sc21Table2PtdP) {
   EXPECT_LE(r.all.mape, 20.0);
 }
 
-// Megatron-Core H100 weak scaling, model-FLOP convention. Bound at the level the model reaches today so that a
-// regression shows; its largest error (the 1.7B model, +22%) is above the 20% bound (see docs/validation.md).
+// Megatron-Core H100 weak scaling, model-FLOP convention, with the H100 profile's measured cuDNN attention: within
+// the bounds (largest errors: 32B -19.6%, 1.7B +17.7%; see docs/validation.md).
 TEST(Validation, MegatronCoreH100) {
   const ValidationReport r = suite("mcore-h100");
   ASSERT_EQ(r.all.cases, 9);
   EXPECT_LE(r.all.mape, 10.0);
+  EXPECT_LE(r.all.max_ape, 20.0);
 }
 
 // MosaicML MPT on PyTorch FSDP (llm-foundry benchmark table), MFU in llm-foundry's convention.
