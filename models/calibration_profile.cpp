@@ -200,6 +200,7 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
         gp.dtype = parse_precision(pr.choice("dtype", "bf16", {"fp32", "tf32", "bf16", "fp16", "fp8"}), "dtype");
         gp.tflops = pr.number("tflops", 1, 1e-6, 1e6);
         gp.source = pr.text("source", "");  // optional provenance of this point
+        pr.require({"m", "n", "k", "tflops"}, "a GEMM measurement");
         pr.finish();
         p.gemm_points.push_back(gp);
       }

@@ -39,6 +39,10 @@ struct ScaleOut {
   std::string torus_dims;
 };
 
+// The most nodes and GPUs per node a scenario may ask for: their product, the cluster's GPU count, fits an int.
+constexpr int kMaxNodes = 1048576;
+constexpr int kMaxGpusPerNode = 1024;
+
 struct ClusterSpec {
   GpuSpec gpu;
   std::string node_type;  // catalog node key

@@ -14,6 +14,35 @@ std::string join_issues(const std::vector<Issue>& issues) {
   return out;
 }
 
+// Length of the UTF-8 sequence at s[i], or 0 when the bytes there are not one.
+size_t utf8_length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c == 0xE0)
+    n = 3, lo = 0xA0;
+  else if (c == 0xED)
+    n = 3, hi = 0x9F;  // no UTF-16 surrogates
+  else if (c >= 0xE1 && c <= 0xEF)
+    n = 3;
+  else if (c == 0xF0)
+    n = 4, lo = 0x90;
+  else if (c == 0xF4)
+    n = 4, hi = 0x8F;  // nothing above U+10FFFF
+  else if (c >= 0xF1 && c <= 0xF3)
+    n = 4;
+  else
+    return 0;
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return n;
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -27,16 +56,59 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   }
   return prev[b.size()];
 }
+std::vector<Issue> one_line_issues(std::vector<Issue> issues) {
+  for (auto& i : issues) i.path = one_line(i.path), i.message = one_line(i.message);
+  return issues;
+}
 }  // namespace
 
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = utf8_length(s, i);
+    if (n > 1) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    ++i;
+    if (n == 1 && c >= 0x20 && c != 0x7F) {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
 Error::Error(std::string path, std::string message, IssueKind kind)
-    : std::runtime_error(path.empty() ? message : path + ": " + message),
-      path_(std::move(path)),
-      message_(std::move(message)),
+    : std::runtime_error(path.empty() ? one_line(message) : one_line(path) + ": " + one_line(message)),
+      path_(one_line(path)),
+      message_(one_line(message)),
       kind_(kind) {}
 
 ValidationError::ValidationError(std::vector<Issue> issues)
-    : std::runtime_error(join_issues(issues)), issues_(std::move(issues)) {}
+    : std::runtime_error(join_issues(one_line_issues(issues))), issues_(one_line_issues(std::move(issues))) {}
 
 void Diagnostics::throw_if_any() const {
   if (issues_.size() == 1) throw Error(issues_[0].path, issues_[0].message, issues_[0].kind);

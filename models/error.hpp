@@ -2,6 +2,7 @@
 // Errors that carry the offending field path and a fix hint; the CLI prints them as one line each.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aiscale {
@@ -15,6 +16,14 @@ struct Issue {
   std::string message;  // reason and, where possible, the fix
   IssueKind kind = IssueKind::input;
 };
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+// `s` as one printable line: control characters become \n, \t, \r or \xNN and bytes that are not UTF-8 become \xNN.
+// Error and ValidationError pass their paths and messages through it, so a value echoed in an error never splits
+// the error over several lines or writes bytes a terminal or a JSON encoder cannot take.
+std::string one_line(std::string_view s);
 
 // One bad field. what() is "path: message".
 class Error : public std::runtime_error {

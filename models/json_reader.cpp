@@ -4,6 +4,17 @@
 
 namespace aiscale {
 
+namespace {
+// A JSON value as error messages show it: scalars as written (long ones cut short), arrays and objects by their type
+// alone. dump() recurses once per level of nesting, so a deeply nested value would overflow the stack.
+std::string shown(const nlohmann::json& v) {
+  if (v.is_structured()) return v.is_array() ? "an array" : "an object";
+  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+}  // namespace
+
 ObjectReader::ObjectReader(const nlohmann::json& obj, std::string path, Diagnostics& diag)
     : obj_(obj), path_(std::move(path)), diag_(diag) {
   if (!obj_.is_object()) {
@@ -35,7 +46,7 @@ const nlohmann::json* ObjectReader::get(const std::string& key) {
   return &*it;
 }
 
-int ObjectReader::count(const std::string& key, int fallback, int min_value) {
+int ObjectReader::count(const std::string& key, int fallback, int min_value, int max_value) {
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
   if (!v->is_number()) {
@@ -49,6 +60,10 @@ int ObjectReader::count(const std::string& key, int fallback, int min_value) {
   }
   if (d < min_value) {
     diag_.error(path(key), "must be at least " + std::to_string(min_value) + ", got " + v->dump());
+    return fallback;
+  }
+  if (d > max_value) {
+    diag_.error(path(key), "must be at most " + format_count(max_value) + ", got " + v->dump());
     return fallback;
   }
   return static_cast<int>(d);
@@ -75,7 +90,7 @@ bool ObjectReader::flag(const std::string& key, bool fallback) {
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
   if (!v->is_boolean()) {
-    diag_.error(path(key), "must be true or false, not " + v->dump());
+    diag_.error(path(key), "must be true or false, not " + shown(*v));
     return fallback;
   }
   return v->get<bool>();
@@ -85,21 +100,31 @@ std::string ObjectReader::text(const std::string& key, const std::string& fallba
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
   if (!v->is_string()) {
-    diag_.error(path(key), "must be a string, not " + v->dump());
+    diag_.error(path(key), "must be a string, not " + shown(*v));
     return fallback;
   }
-  return v->get<std::string>();
+  const std::string& s = v->get_ref<const std::string&>();
+  if (!valid_utf8(s)) {
+    // Results and sweep rows are JSON, which cannot carry such bytes: reject them here, where the field is known.
+    diag_.error(path(key), "'" + s + "' is not valid UTF-8 text; write it in UTF-8 (or plain ASCII)");
+    return fallback;
+  }
+  return s;
 }
 
 std::string ObjectReader::choice(const std::string& key, const std::string& fallback,
                                  const std::vector<std::string>& allowed) {
   const nlohmann::json* v = get(key);
   if (!v) return fallback;
-  const std::string s = v->is_string() ? v->get<std::string>() : v->dump();
-  for (const auto& a : allowed)
-    if (a == s) return s;
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  if (!v->is_string()) {
+    diag_.error(path(key), "must be one of " + list + ", not " + shown(*v));
+    return fallback;
+  }
+  const std::string& s = v->get_ref<const std::string&>();
+  for (const auto& a : allowed)
+    if (a == s) return s;
   const std::string near = nearest(s, allowed);
   diag_.error(path(key), "'" + s + "' is not one of " + list + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   return fallback;

@@ -23,8 +23,8 @@ std::string to_string(CpComm c) { return c == CpComm::all_gather ? "all_gather" 
 int expert_tp(const ParallelPlan& plan) { return plan.etp > 0 ? plan.etp : plan.tp; }
 
 int expert_dp(const ParallelPlan& plan) {
-  const int denom = expert_tp(plan) * plan.ep;
-  return denom > 0 ? std::max(1, plan.tp * plan.cp * plan.dp / denom) : 1;
+  const long long denom = static_cast<long long>(expert_tp(plan)) * plan.ep;
+  return denom > 0 ? static_cast<int>(std::max(1LL, static_cast<long long>(plan.tp) * plan.cp * plan.dp / denom)) : 1;
 }
 
 std::vector<int> stage_layers(const TransformerConfig& model, const ParallelPlan& plan) {
@@ -43,11 +43,11 @@ std::vector<int> stage_layers(const TransformerConfig& model, const ParallelPlan
 std::vector<ChunkSpan> chunk_spans(const TransformerConfig& model, const ParallelPlan& plan) {
   const std::vector<int> per_stage = stage_layers(model, plan);
   const int pp = static_cast<int>(per_stage.size()), v = std::max(plan.vpp, 1);
-  std::vector<ChunkSpan> out(static_cast<size_t>(pp * v));
+  std::vector<ChunkSpan> out(static_cast<size_t>(pp) * static_cast<size_t>(v));
   int next = 0;
   for (int c = 0; c < v; ++c)
     for (int s = 0; s < pp; ++s) {
-      ChunkSpan& span = out[static_cast<size_t>(s * v + c)];
+      ChunkSpan& span = out[static_cast<size_t>(s) * static_cast<size_t>(v) + static_cast<size_t>(c)];
       span.first = next;
       // A stage whose layers do not split evenly gives its first chunks one layer more.
       const int n = per_stage[static_cast<size_t>(s)];
@@ -67,15 +67,18 @@ std::string to_string(Recompute r) {
 }
 
 int microbatches(const ParallelPlan& plan, int global_batch) {
-  const int per_pipeline = plan.micro_batch * plan.dp;
-  return per_pipeline > 0 ? global_batch / per_pipeline : 0;
+  const long long per_pipeline = static_cast<long long>(plan.micro_batch) * plan.dp;
+  return per_pipeline > 0 ? static_cast<int>(global_batch / per_pipeline) : 0;
 }
 
 std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerConfig& m, const ClusterSpec& c,
                                        const TrainingSpec& t, Diagnostics& diag) {
   std::vector<std::string> warnings;
-  const auto s = [](long v) { return std::to_string(v); };
-  const long product = long(p.tp) * p.pp * p.dp * p.cp;
+  // Products of plan fields in 64 bits: each field is at most kMaxParallelism (2^20), so none overflows here; a plan
+  // that passes has tp*pp*dp*cp equal to the GPU count, pp*vpp at most the layers, micro_batch*dp at most the batch.
+  const auto s = [](long long v) { return std::to_string(v); };
+  using i64 = long long;
+  const i64 product = i64(p.tp) * p.pp * p.dp * p.cp;
   if (product != c.gpus())
     diag.inconsistent("parallelism", "tp*pp*dp*cp = " + s(p.tp) + "*" + s(p.pp) + "*" + s(p.dp) + "*" + s(p.cp) + " = " +
                                   s(product) + " but the cluster has " + s(c.gpus()) + " GPUs (" + s(c.nodes) +
@@ -88,13 +91,13 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
   if (m.ffn_hidden % p.tp != 0)
     diag.inconsistent("parallelism.tp", "ffn_hidden " + s(m.ffn_hidden) + " is not divisible by tp=" + s(p.tp));
   const bool uneven = p.first_stage_layers > 0 || p.last_stage_layers > 0;
-  if (!uneven && m.layers % (p.pp * p.vpp) != 0)
+  if (!uneven && m.layers % (i64(p.pp) * p.vpp) != 0)
     diag.inconsistent(p.vpp > 1 ? "parallelism.vpp" : "parallelism.pp",
-               "the model's " + s(m.layers) + " layers are not divisible by pp*vpp = " + s(p.pp * p.vpp) +
-                   "; change pp or vpp, or set first_stage_layers/last_stage_layers");
+                      "the model's " + s(m.layers) + " layers are not divisible by pp*vpp = " + s(i64(p.pp) * p.vpp) +
+                          "; change pp or vpp, or set first_stage_layers/last_stage_layers");
   if (uneven) {
     const std::string f = p.first_stage_layers > 0 ? "parallelism.first_stage_layers" : "parallelism.last_stage_layers";
-    const int given = p.first_stage_layers + p.last_stage_layers;
+    const i64 given = i64(p.first_stage_layers) + p.last_stage_layers;
     const int others = p.pp - (p.first_stage_layers > 0) - (p.last_stage_layers > 0);
     if (p.pp < 2) {
       diag.inconsistent(f, "uneven pipeline stages need pp >= 2");
@@ -116,7 +119,7 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
   if (p.schedule == Schedule::interleaved && p.vpp < 2)
     diag.inconsistent("parallelism.vpp", "the interleaved schedule needs vpp >= 2 model chunks per stage");
   if (p.vpp > 1 && p.pp < 2) diag.inconsistent("parallelism.vpp", "vpp > 1 needs pipeline parallelism (pp >= 2)");
-  if (t.global_batch % (p.micro_batch * p.dp) != 0)
+  if (t.global_batch % (i64(p.micro_batch) * p.dp) != 0)
     diag.inconsistent("training.global_batch", "global_batch " + s(t.global_batch) + " is not divisible by micro_batch*dp = " +
                                             s(p.micro_batch) + "*" + s(p.dp));
   if (t.seq_len % p.cp != 0)
@@ -130,9 +133,9 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
     if (m.moe.experts % p.ep != 0)
       diag.inconsistent("parallelism.ep", "the model's " + s(m.moe.experts) + " experts are not divisible by ep=" +
                                               s(p.ep) + "; choose ep among the divisors of the expert count");
-    if (long(p.tp) * p.cp * p.dp % (long(etp) * p.ep) != 0)
+    if (i64(p.tp) * p.cp * p.dp % (i64(etp) * p.ep) != 0)
       diag.inconsistent("parallelism.ep", "etp*ep = " + s(etp) + "*" + s(p.ep) + " does not divide the " +
-                                              s(long(p.tp) * p.cp * p.dp) +
+                                              s(i64(p.tp) * p.cp * p.dp) +
                                               " GPUs of a pipeline stage (tp*cp*dp); expert layers regroup them "
                                               "as etp*ep*edp");
     if (m.moe.expert_ffn_hidden % etp != 0)

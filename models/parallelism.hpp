@@ -56,6 +56,10 @@ int microbatches(const ParallelPlan& plan, int global_batch);
 // of 8,192, about 16 micro-batches per pipeline).
 constexpr int kMaxMicrobatches = 100000;
 
+// The largest parallelism degree (tp, pp, dp, cp, ep, vpp, etp) and micro-batch size a scenario may ask for, 2^20:
+// far beyond any machine, and small enough that validate_plan's 64-bit products of them cannot overflow.
+constexpr int kMaxParallelism = 1048576;
+
 // Expert tensor-parallel size (etp, or tp when unset) and expert data-parallel size: the ranks of one pipeline
 // stage, tp*cp*dp, regrouped as etp*ep*edp for the expert layers (Megatron-Core MoE parallel folding).
 int expert_tp(const ParallelPlan& plan);

@@ -29,9 +29,12 @@ TransformerConfig parse_model(const nlohmann::json& j, const std::string& base_d
     try {
       // A config without "_name_or_path" is named after its directory (hf/<model>/config.json).
       const std::string dir = p.parent_path().filename().string();
-      return model_from_hf_config(read_json_file(p.string()), "model.hf_config", dir.empty() ? "hf-model" : dir);
+      return model_from_hf_config(read_json_file(p.string()), p.string(), dir.empty() ? "hf-model" : dir);
     } catch (const Error& e) {
       diag.error("model.hf_config", e.what());
+      return {};
+    } catch (const ValidationError& e) {
+      for (const Issue& i : e.issues()) diag.error("model.hf_config", i.path + ": " + i.message);
       return {};
     }
   }
@@ -122,11 +125,12 @@ GpuSpec parse_gpu(const nlohmann::json& j, Diagnostics& diag) {
   }
   g.name = r.text("name", base.empty() ? "custom-gpu" : g.name + "-custom");
   g.description = "custom GPU from the scenario";
-  g.peak_fp32 = r.quantity("peak_fp32", g.peak_fp32);
-  g.peak_tf32 = r.quantity("peak_tf32", g.peak_tf32);
+  // A peak of 0 marks a data type the GPU has no tensor-core rate for (the catalog's A100 FP8), except BF16 and FP16.
+  g.peak_fp32 = r.quantity("peak_fp32", g.peak_fp32, true);
+  g.peak_tf32 = r.quantity("peak_tf32", g.peak_tf32, true);
   g.peak_bf16 = r.quantity("peak_bf16", g.peak_bf16);
   g.peak_fp16 = r.quantity("peak_fp16", g.peak_bf16);
-  g.peak_fp8 = r.quantity("peak_fp8", g.peak_fp8);
+  g.peak_fp8 = r.quantity("peak_fp8", g.peak_fp8, true);
   g.hbm_capacity = r.quantity("hbm_capacity", g.hbm_capacity);
   g.hbm_bandwidth = r.quantity("hbm_bandwidth", g.hbm_bandwidth);
   g.nvlink_bandwidth = r.quantity("nvlink_bandwidth", g.nvlink_bandwidth);
@@ -156,9 +160,9 @@ ClusterSpec parse_cluster(const nlohmann::json& j, Diagnostics& diag) {
                                    (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     node = find_node("dgx-h100");
   }
-  c.nodes = r.count("nodes", 1);
+  c.nodes = r.count("nodes", 1, 1, kMaxNodes);
   if (!r.has("nodes")) diag.error("cluster.nodes", "is required (number of nodes)");
-  c.gpus_per_node = r.count("gpus_per_node", node->gpus);
+  c.gpus_per_node = r.count("gpus_per_node", node->gpus, 1, kMaxGpusPerNode);
 
   c.scale_up.kind = node->scale_up_kind;
   c.scale_up.bandwidth = node->scale_up_bandwidth;
@@ -202,16 +206,16 @@ ClusterSpec parse_cluster(const nlohmann::json& j, Diagnostics& diag) {
 ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_given) {
   ParallelPlan p;
   ObjectReader r(j, "parallelism", diag);
-  p.tp = r.count("tp", 1);
-  p.pp = r.count("pp", 1);
+  p.tp = r.count("tp", 1, 1, kMaxParallelism);
+  p.pp = r.count("pp", 1, 1, kMaxParallelism);
   // dp may be left out, null or "auto": the cluster's GPUs divided by tp*pp*cp.
   const nlohmann::json* dpj = r.has("dp") ? &j.at("dp") : nullptr;
   dp_given = dpj && !(dpj->is_string() && dpj->get<std::string>() == "auto");
-  p.dp = dp_given ? r.count("dp", 1) : (r.get("dp"), 1);
-  p.cp = r.count("cp", 1);
-  p.ep = r.count("ep", 1);
-  p.vpp = r.count("vpp", 1);
-  p.etp = r.count("etp", 0, 0);
+  p.dp = dp_given ? r.count("dp", 1, 1, kMaxParallelism) : (r.get("dp"), 1);
+  p.cp = r.count("cp", 1, 1, kMaxParallelism);
+  p.ep = r.count("ep", 1, 1, kMaxParallelism);
+  p.vpp = r.count("vpp", 1, 1, kMaxParallelism);
+  p.etp = r.count("etp", 0, 0, kMaxParallelism);
   const std::string sched =
       r.choice("schedule", p.vpp > 1 ? "interleaved" : "1f1b", {"gpipe", "1f1b", "interleaved", "zb-h1"});
   p.schedule = sched == "gpipe"         ? Schedule::gpipe
@@ -229,7 +233,7 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
   if (r.flag("fsdp", false)) p.zero = 3;
   const std::string rc = r.choice("recompute", "none", {"none", "selective", "full"});
   p.recompute = rc == "full" ? Recompute::full : rc == "selective" ? Recompute::selective : Recompute::none;
-  p.micro_batch = r.count("micro_batch", 1);
+  p.micro_batch = r.count("micro_batch", 1, 1, kMaxParallelism);
   p.overlap_grad_reduce = r.flag("overlap_grad_reduce", false);
   p.overlap_param_gather = r.flag("overlap_param_gather", false);
   p.tp_comm_overlap = r.flag("tp_comm_overlap", false);
@@ -256,6 +260,12 @@ nlohmann::json read_json_file(const std::string& path) {
     std::string what = e.what();
     const auto pos = what.find("parse error");
     throw Error(path + ":" + std::to_string(line), "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range.406: a number such as 1e400 beyond a double. nlohmann reports no position for it.
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    throw Error(path, "number out of range: " + (pos == std::string::npos ? what : what.substr(pos + 2)) +
+                          "; write numbers within about +-1.8e308");
   }
 }
 
@@ -406,8 +416,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
 
   // dp defaults to what the cluster leaves after tp, pp and cp.
   if (!dp_given) {
-    const int rest = sc.plan.tp * sc.plan.pp * sc.plan.cp;
-    sc.plan.dp = std::max(1, sc.cluster.gpus() / rest);
+    const long long rest = static_cast<long long>(sc.plan.tp) * sc.plan.pp * sc.plan.cp;
+    sc.plan.dp = static_cast<int>(std::max(1LL, sc.cluster.gpus() / rest));
   }
   if (sc.training.precision == Precision::fp8 && sc.cluster.gpu.peak_fp8.value <= 0)
     diag.inconsistent("training.precision", sc.cluster.gpu.name + " has no FP8 tensor cores; use bf16");

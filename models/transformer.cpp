@@ -1,10 +1,13 @@
 #include "models/transformer.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "models/catalog.hpp"
 #include "models/error.hpp"
+#include "models/json_reader.hpp"
 
 namespace aiscale {
 
@@ -218,15 +221,34 @@ std::vector<TransformerConfig> make_presets() {
   return m;
 }
 
-int get_int(const nlohmann::json& cfg, std::initializer_list<const char*> keys, const std::string& field,
-            bool required = true, int fallback = 0) {
-  for (const char* k : keys) {
-    auto it = cfg.find(k);
-    if (it != cfg.end() && it->is_number_integer()) return it->get<int>();
+// Reads a Hugging Face config's values with ObjectReader's checks. HF writes null for "not set" (DeepSeek-V2-Lite's
+// q_lora_rank), so a null integer reads as absent; names and flags cannot be null there and are errors.
+class HfReader {
+ public:
+  HfReader(const nlohmann::json& cfg, Diagnostics& diag) : cfg_(cfg), r_(cfg, "", diag), diag_(diag) {}
+  // The first of `keys` present (aliases: GPT-2 names n_layer, Llama num_hidden_layers), at least `min_value`.
+  int count(std::initializer_list<const char*> keys, int min_value, std::optional<int> fallback = std::nullopt) {
+    for (const char* k : keys)
+      if (r_.has(k)) return r_.count(k, fallback.value_or(min_value), min_value);
+    if (!fallback) diag_.error(*keys.begin(), "is required (an integer; the config has none)");
+    return fallback.value_or(min_value);
   }
-  if (required) throw Error(field, std::string("Hugging Face config has no integer '") + *keys.begin() + "'");
-  return fallback;
-}
+  std::string text(const char* key, const std::string& fallback) {
+    return not_null(key) ? r_.text(key, fallback) : fallback;
+  }
+  bool flag(const char* key, bool fallback) { return not_null(key) ? r_.flag(key, fallback) : fallback; }
+
+ private:
+  bool not_null(const char* key) {
+    const auto it = cfg_.find(key);
+    if (it == cfg_.end() || !it->is_null()) return true;
+    diag_.error(key, "must not be null");
+    return false;
+  }
+  const nlohmann::json& cfg_;
+  ObjectReader r_;
+  Diagnostics& diag_;
+};
 
 }  // namespace
 
@@ -250,65 +272,73 @@ std::vector<std::string> model_names() {
 
 TransformerConfig model_from_hf_config(const nlohmann::json& cfg, const std::string& field, const std::string& name) {
   if (!cfg.is_object()) throw Error(field, "Hugging Face config is not a JSON object");
+  Diagnostics diag;
+  HfReader r(cfg, diag);
   TransformerConfig c;
-  c.name = cfg.value("_name_or_path", name);
-  const std::string type = cfg.value("model_type", std::string(""));
-  c.layers = get_int(cfg, {"num_hidden_layers", "n_layer"}, field);
-  c.hidden = get_int(cfg, {"hidden_size", "n_embd"}, field);
-  c.heads = get_int(cfg, {"num_attention_heads", "n_head"}, field);
-  c.kv_heads = get_int(cfg, {"num_key_value_heads"}, field, false, c.heads);
-  c.vocab = get_int(cfg, {"vocab_size"}, field);
-  const std::string act = cfg.value("hidden_act", cfg.value("activation_function", std::string("gelu")));
+  c.name = r.text("_name_or_path", name);
+  const std::string type = r.text("model_type", "");
+  c.layers = r.count({"num_hidden_layers", "n_layer"}, 1);
+  c.hidden = r.count({"hidden_size", "n_embd"}, 1);
+  c.heads = r.count({"num_attention_heads", "n_head"}, 1);
+  c.kv_heads = r.count({"num_key_value_heads"}, 1, c.heads);
+  c.vocab = r.count({"vocab_size"}, 1);
+  const std::string act = r.text("hidden_act", r.text("activation_function", "gelu"));
   const bool gated = act == "silu" || act == "swish" || type == "llama" || type == "mistral" || type == "qwen2" ||
                      type == "mixtral" || type == "qwen2_moe" || type.rfind("deepseek", 0) == 0;
   c.ffn_act = gated ? FfnAct::swiglu : FfnAct::gelu;
-  c.ffn_hidden = get_int(cfg, {"intermediate_size", "n_inner"}, field, false, 4 * c.hidden);
-  c.tied_embeddings = cfg.value("tie_word_embeddings", type == "gpt2");
+  c.ffn_hidden = r.count({"intermediate_size", "n_inner"}, 1, 4 * std::min(c.hidden, 500000000));
+  c.tied_embeddings = r.flag("tie_word_embeddings", type == "gpt2");
   c.rmsnorm = cfg.contains("rms_norm_eps");
-  c.bias = cfg.value("attention_bias", type == "gpt2") && type.rfind("deepseek", 0) != 0;
+  c.bias = r.flag("attention_bias", type == "gpt2") && type.rfind("deepseek", 0) != 0;
   c.qkv_bias = type == "qwen2" || type == "qwen2_moe";  // Qwen2: biases on q, k and v only
-  c.learned_positions = type == "gpt2" ? get_int(cfg, {"n_positions"}, field, false, 1024) : 0;
+  c.learned_positions = type == "gpt2" ? r.count({"n_positions"}, 1, 1024) : 0;
   c.source = "Hugging Face config.json";
 
   // Mixture of experts: Mixtral (num_local_experts), Qwen2-MoE (num_experts, shared_expert_intermediate_size,
   // decoder_sparse_step), DeepSeek-V2/V3 (n_routed_experts, n_shared_experts, first_k_dense_replace, moe_layer_freq).
-  const int experts = get_int(cfg, {"num_local_experts", "num_experts", "n_routed_experts"}, field, false, 0);
+  const int experts = r.count({"num_local_experts", "num_experts", "n_routed_experts"}, 1, 0);
   if (experts > 0) {
     c.moe.experts = experts;
-    c.moe.top_k = get_int(cfg, {"num_experts_per_tok"}, field);
-    c.moe.expert_ffn_hidden = get_int(cfg, {"moe_intermediate_size"}, field, false, c.ffn_hidden);
-    c.moe.every = get_int(cfg, {"decoder_sparse_step", "moe_layer_freq"}, field, false, 1);
-    c.moe.first_dense = get_int(cfg, {"first_k_dense_replace"}, field, false, 0);
+    c.moe.top_k = r.count({"num_experts_per_tok"}, 1);
+    c.moe.expert_ffn_hidden = r.count({"moe_intermediate_size"}, 1, c.ffn_hidden);
+    c.moe.every = r.count({"decoder_sparse_step", "moe_layer_freq"}, 1, 1);
+    c.moe.first_dense = r.count({"first_k_dense_replace"}, 0, 0);
     if (type == "qwen2_moe") {
-      const int shared = get_int(cfg, {"shared_expert_intermediate_size"}, field, false, 0);
+      const int shared = r.count({"shared_expert_intermediate_size"}, 0, 0);
       c.moe.shared_experts = shared > 0 ? 1 : 0;
       c.moe.shared_ffn_hidden = shared;
       c.moe.shared_gate = shared > 0;
       // Qwen2-MoE puts the sparse block on layers (i + 1) % decoder_sparse_step == 0; with step 1 that is every layer.
       if (c.moe.every > 1) c.moe.first_dense = c.moe.every - 1;
       if (cfg.contains("mlp_only_layers") && cfg["mlp_only_layers"].is_array() && !cfg["mlp_only_layers"].empty())
-        throw Error(field, "Qwen2-MoE 'mlp_only_layers' (dense layers in between sparse ones) is not supported");
+        diag.error("mlp_only_layers", "Qwen2-MoE dense layers in between sparse ones are not supported");
     } else {
-      c.moe.shared_experts = get_int(cfg, {"n_shared_experts"}, field, false, 0);
+      c.moe.shared_experts = r.count({"n_shared_experts"}, 0, 0);
     }
-    if (c.moe.top_k <= 0 || c.moe.top_k > experts || c.moe.expert_ffn_hidden <= 0 || c.moe.every <= 0 ||
-        c.moe.first_dense < 0 || c.moe.first_dense >= c.layers)
-      throw Error(field, "Hugging Face config has inconsistent mixture-of-experts sizes");
+    if (diag.empty() && (c.moe.top_k > experts || c.moe.first_dense >= c.layers))
+      diag.error("num_experts_per_tok", "inconsistent mixture-of-experts sizes: top_k " + std::to_string(c.moe.top_k) +
+                                            " of " + std::to_string(experts) + " experts, " +
+                                            std::to_string(c.moe.first_dense) + " dense layers of " +
+                                            std::to_string(c.layers));
   }
   // Multi-head latent attention (DeepSeek-V2/V3).
-  const int kv_lora = get_int(cfg, {"kv_lora_rank"}, field, false, 0);
+  const int kv_lora = r.count({"kv_lora_rank"}, 1, 0);
   if (kv_lora > 0) {
-    const auto q_lora = cfg.find("q_lora_rank");
-    c.mla.q_lora_rank = q_lora != cfg.end() && q_lora->is_number_integer() ? q_lora->get<int>() : 0;
+    c.mla.q_lora_rank = r.count({"q_lora_rank"}, 0, 0);
     c.mla.kv_lora_rank = kv_lora;
-    c.mla.qk_nope_head_dim = get_int(cfg, {"qk_nope_head_dim"}, field);
-    c.mla.qk_rope_head_dim = get_int(cfg, {"qk_rope_head_dim"}, field);
-    c.mla.v_head_dim = get_int(cfg, {"v_head_dim"}, field);
+    c.mla.qk_nope_head_dim = r.count({"qk_nope_head_dim"}, 1);
+    c.mla.qk_rope_head_dim = r.count({"qk_rope_head_dim"}, 1);
+    c.mla.v_head_dim = r.count({"v_head_dim"}, 1);
     c.kv_heads = c.heads;  // MLA expands the latent into per-head keys and values
   }
   c.active_counts_input_embedding = type.rfind("deepseek", 0) != 0;  // as the publisher counts (see presets)
-  if (c.layers <= 0 || c.hidden <= 0 || c.heads <= 0 || c.vocab <= 0 || c.kv_heads <= 0 || c.ffn_hidden <= 0)
-    throw Error(field, "Hugging Face config has a zero or negative size");
+  if (!diag.empty()) {
+    // Name the file (or whatever `field` says) before each key, as parse_profile does.
+    std::vector<Issue> issues = diag.issues();
+    for (auto& i : issues) i.path = field + ": " + i.path;
+    if (issues.size() == 1) throw Error(issues[0].path, issues[0].message);
+    throw ValidationError(issues);
+  }
   return c;
 }
 

@@ -81,6 +81,26 @@ std::string unit_examples(Dim dim) {
   return with_units(dim, [](const auto& units) { return join(units); });
 }
 
+QuantityRange sane_range(Dim dim) {
+  switch (dim) {
+    case Dim::Bytes:
+      return {1e3, 1e15, "between 1KB and 1000TB"};
+    case Dim::Bandwidth:
+      return {1e3, 1e15, "between 1KBps and 1000TBps"};
+    case Dim::Time:
+      return {0, 86400, "between 0s and 1d"};
+    case Dim::Power:
+      return {1, 1e6, "between 1W and 1MW"};
+    case Dim::FlopRate:
+      return {1e9, 1e18, "between 1GFLOPS and 1EFLOPS"};
+    case Dim::Money:
+      return {1e-4, 1e6, "between 0.0001USD and 1MUSD"};
+    case Dim::Energy:
+      return {1, 3.6e15, "between 1J and 1000GWh"};
+  }
+  return {0, 0, ""};
+}
+
 std::string unit_example(Dim dim) {
   switch (dim) {
     case Dim::Bytes:
@@ -137,7 +157,9 @@ double parse_quantity(std::string_view text, Dim dim, std::string_view field) {
   if (factor == 0.0)
     throw Error(
         f, "unknown unit '" + std::string(unit) + "' in '" + std::string(text) + "'; use one of " + unit_examples(dim));
-  return value * factor;
+  const double si = value * factor;
+  if (!std::isfinite(si)) throw Error(f, "'" + std::string(text) + "' is too large to represent; check the exponent");
+  return si;
 }
 
 std::string format_bytes(double b) {

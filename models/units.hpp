@@ -29,7 +29,8 @@ using FlopRate = Quantity<Dim::FlopRate>;  // FLOP per second
 using Usd = Quantity<Dim::Money>;
 using Joules = Quantity<Dim::Energy>;
 
-// Parse "<number><unit>" for dimension D; throws aiscale::Error naming `field` and the units to use.
+// Parse "<number><unit>" for dimension D; throws aiscale::Error naming `field` and the units to use, also when the
+// value in base units is not finite (1e308Gbps).
 double parse_quantity(std::string_view text, Dim dim, std::string_view field);
 
 template <typename Q>
@@ -44,6 +45,15 @@ template <typename Q>
 Q parse(std::string_view text, std::string_view field) {
   return Q(parse_quantity(text, DimOf<Q>::value, field));
 }
+
+// The physically sane range of an input quantity of each dimension, in SI base units, and the same in words
+// ("between 1KBps and 1000TBps"). Generous by orders of magnitude; what lies outside is a typo or an overflow.
+struct QuantityRange {
+  double min;
+  double max;
+  const char* text;
+};
+QuantityRange sane_range(Dim dim);
 
 // The units accepted for a dimension, for error messages ("GBps, Gbps, MBps, ...").
 std::string unit_examples(Dim dim);
