@@ -100,6 +100,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"analytic", "event"}));
   cmd->add_flag("--scaling", o->scaling, "With --engine event: also run the 64 to 16,384-GPU scaling family");
   cmd->callback([o] {
+    if (!std::isfinite(o->seconds)) throw Error("--seconds", "must be a number of seconds in [0.1, 600], e.g. 2");
     if (o->engine == "event") {
       bench_event(o->scenario, o->scaling, o->json);
       return;

@@ -48,6 +48,11 @@ std::vector<int> parse_gpu_counts(const std::string& list, const std::string& ra
                          "--gpus-range");
     const int step = colon == std::string::npos ? 0 : to_int(range.substr(colon + 1), "--gpus-range");
     if (b < a) throw Error("--gpus-range", "the end is below the start");
+    constexpr long kMaxCounts = 4096;
+    if (step && (long(b) - a) / step + 1 > kMaxCounts)
+      throw Error("--gpus-range", "'" + range + "' gives " + std::to_string((long(b) - a) / step + 1) +
+                                      " GPU counts; at most " + std::to_string(kMaxCounts) +
+                                      " are allowed: use a larger STEP or a narrower range");
     for (long g = a; g <= b; g = step ? g + step : g * 2) out.push_back(int(g));
   }
   return out;
@@ -88,6 +93,7 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--verify", o->verify, "Re-run the top configurations on another engine: event")
       ->check(CLI::IsMember({"event"}));
   cmd->callback([o] {
+    check_outputs({{"--plot", o->plot}, {"--scaling-plot", o->scaling_plot}});  // all destinations before any work
     const Scenario base = load_scenario(o->base, o->sets, false);  // the planner replaces the plan
     PlanOptions opt;
     opt.gpu_counts = parse_gpu_counts(o->gpus, o->range);
@@ -137,7 +143,7 @@ void add_plan_command(CLI::App& app) {
       }
       if (progress) std::fprintf(stderr, "\r%50s\r", "");
     }
-    std::cout << (o->json ? j.dump(2) + "\n" : text);
+    std::vector<std::pair<std::string, std::string>> files;  // written together, before the table is printed
     const bool per_step = base.training.tokens <= 0;
     if (!o->plot.empty()) {
       PlotSpec p;
@@ -156,7 +162,7 @@ void add_plan_command(CLI::App& app) {
       }
       p.log_x = p.log_y = true;
       p.series = {all, front};
-      write_file_atomic(o->plot, render_svg(p));
+      files.emplace_back(o->plot, render_svg(p));
     }
     if (!o->scaling_plot.empty()) {
       PlotSpec p;
@@ -173,8 +179,10 @@ void add_plan_command(CLI::App& app) {
       if (!best.x.empty())
         for (double g : best.x) ideal.x.push_back(g), ideal.y.push_back(best.y[0] * best.x[0] / g);
       p.series = {best, ideal};
-      write_file_atomic(o->scaling_plot, render_svg(p));
+      files.emplace_back(o->scaling_plot, render_svg(p));
     }
+    write_files_atomic(files);
+    std::cout << (o->json ? j.dump(2) + "\n" : text);
   });
 }
 

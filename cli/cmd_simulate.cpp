@@ -38,23 +38,26 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--ops", o->ops, "Also list every op of one layer, the embedding, head and step with its time");
   cmd->add_option("-o,--output", o->output, "Write the output to FILE instead of standard output");
   cmd->callback([o] {
+    check_outputs({{"--trace", o->trace}, {"-o", o->output}});  // all destinations before any work
     const Scenario sc = load_scenario(o->scenario, o->sets);
     const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
     const bool event = o->engine == "event";
     if (!event && (o->exact || !o->trace.empty() || !o->algorithms.empty()))
       throw Error("--engine", "--exact, --trace and --algorithm need --engine event");
     Result r;
+    std::vector<std::pair<std::string, std::string>> files;  // written together at the end
     if (event) {
       EventOptions eo = parse_event_options(sc.engine);  // the scenario's "engine" section; flags override it
       eo.exact = eo.exact || o->exact;
       eo.trace = !o->trace.empty();
       for (const std::string& a : o->algorithms) {
         const size_t eq = a.find('=');
-        if (eq == std::string::npos) throw Error("--algorithm", "expected OP=ALG (e.g. all_reduce=tree), got '" + a + "'");
+        if (eq == std::string::npos)
+          throw Error("--algorithm", "expected OP=ALG (e.g. all_reduce=tree), got '" + a + "'");
         eo.algorithms[parse_coll_op(a.substr(0, eq), "--algorithm")] = parse_algorithm(a.substr(eq + 1), "--algorithm");
       }
       EventRun run = run_event(sc, prof, eo);
-      if (eo.trace) write_file_atomic(o->trace, run.trace);
+      if (eo.trace) files.emplace_back(o->trace, std::move(run.trace));
       r = std::move(run.result);
     } else {
       r = simulate_analytic(sc, prof);
@@ -67,10 +70,9 @@ void add_simulate_command(CLI::App& app) {
     else
       out = to_report(r, sc);
     if (o->ops && !o->json && !o->csv) out += "\n" + ops_table(time_ops(sc, prof));
-    if (o->output.empty())
-      std::cout << out;
-    else
-      write_file_atomic(o->output, out);
+    if (!o->output.empty()) files.emplace_back(o->output, out);
+    write_files_atomic(files);
+    if (o->output.empty()) std::cout << out;
   });
 }
 

@@ -70,11 +70,15 @@ void add_sweep_command(CLI::App& app) {
 #else
     if (distributed) throw Error("mpirun", "this aiscale was built without MPI; install libopenmpi-dev and rebuild");
 #endif
-    nlohmann::json base = o->base ? read_json_file(*o->base) : default_scenario_json();
+    check_utf8_args("--set", o->sets);
+    check_utf8_args("--grid", o->grids);
+    check_utf8_args("--zip", o->zips);
+    nlohmann::json base = o->base ? read_scenario_file(*o->base) : default_scenario_json();
     apply_overrides(base, o->sets);
     std::string dir = o->base ? std::filesystem::path(*o->base).parent_path().string() : ".";
     if (dir.empty()) dir = ".";
     format_for(o->output);  // reject a bad output name before any work
+    check_outputs({{"-o", o->output}});
     SweepSpec spec = make_sweep(base, dir, o->grids, o->zips);
     spec.event_engine = o->engine == "event";
     SweepOptions opt;

@@ -25,11 +25,14 @@ struct TopologyArgs {
 };
 
 void run_topology(const TopologyArgs& args) {
+  check_outputs({{"--dot", args.dot}, {"--simgrid", args.simgrid}});  // all destinations before any work
   const Scenario s = load_scenario(args.scenario, args.sets);
   const topology::Topology topo = topology::build_topology(s.cluster);
   const topology::Analysis analysis = topology::analyse(topo);
-  if (!args.dot.empty()) write_file_atomic(args.dot, topology::to_dot(topo));
-  if (!args.simgrid.empty()) write_file_atomic(args.simgrid, topology::to_simgrid_platform(topo));
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!args.dot.empty()) files.emplace_back(args.dot, topology::to_dot(topo));
+  if (!args.simgrid.empty()) files.emplace_back(args.simgrid, topology::to_simgrid_platform(topo));
+  write_files_atomic(files);
   if (args.json) {
     nlohmann::ordered_json j = topology::to_json(topo, analysis);
     j["scenario"] = s.name;

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "cli/common.hpp"
 #include "models/error.hpp"
@@ -24,7 +25,16 @@ int main(int argc, char** argv) {
   add_sweep_command(app);
   add_plan_command(app);
   try {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* s : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + s->get_name();
+      known = known || (argc > 1 && s->check_name(argv[1]));
+    }
+    if (argc > 1 && argv[1][0] != '-' && !known)
+      throw aiscale::Error(std::string("unknown subcommand '") + argv[1] + "'", "use one of " + names);
     app.parse(argc, argv);
+    flush_stdout();  // a full disk or closed pipe on standard output is an error, not a silent success
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

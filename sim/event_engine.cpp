@@ -175,6 +175,7 @@ struct Worker {
   std::map<int, long> folded;
   double idle = 0, compute = 0, tp_time = 0, cp_time = 0, dp_time = 0, ep_time = 0;
   double t_compute_end = 0, t_grad_done = 0, t_opt_end = 0, gather = 0, opt = 0;
+  bool finished = false;  // reached the end of its step (false after a SimGrid deadlock)
 };
 
 class Sim {
@@ -937,12 +938,18 @@ void Sim::worker_main(Worker& w) {
     }
     w.gather = now() - g0;
   }
+  w.finished = true;
 }
 
 void Sim::collect(Result& r, EventStats& st, TraceWriter* trace) {
   // Step end of every rank: optimizer done plus the exposed part of the parameter gather.
   double step = 0;
   const Worker* crit = nullptr;
+  for (const Worker& w : workers_)
+    if (!w.finished)
+      throw Error("engine", "the event simulation ended before GPU rank " + std::to_string(w.index) +
+                                " finished its step (SimGrid deadlock: some work could never complete); check the GPU "
+                                "peak and the bandwidths for zero or tiny values, or try --engine analytic");
   for (const Worker& w : workers_) {
     const double gather = p_.overlap_param_gather ? std::max(0.0, w.gather - first_fwd_[static_cast<size_t>(w.s)]) +
                                                         gather_penalty_[static_cast<size_t>(w.s)]
@@ -1184,6 +1191,10 @@ EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const 
   x.gpus = sc.cluster.gpus();
   x.microbatches = microbatches(sc.plan, sc.training.global_batch);
   const Workload w = build_workload(sc);
+  if (!(std::isfinite(x.step_time_s) && x.step_time_s > 0))
+    throw Error("engine",
+                "the event simulation produced no usable step time; check the GPU peak and the bandwidths "
+                "for zero or tiny values, or try --engine analytic");
   complete_result(x, sc, x.step_time_s, w.model_flops, w.hardware_flops);
   return r;
 }

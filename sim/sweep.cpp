@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
 #include "sim/event_engine.hpp"
+#include "topology/builder.hpp"
 
 namespace aiscale {
 
@@ -143,6 +145,26 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     if (e.kind() == IssueKind::input) throw;
   }
   if (grids.empty() && zips.empty()) throw Error("--grid", "give at least one --grid path=v1,v2,... or --zip");
+  // The row count, before any value is checked: overflow-safe and bounded.
+  {
+    std::vector<size_t> lengths;
+    for (const auto& g : grids) lengths.push_back(parse_list(g, "--grid").second.size());
+    if (!zips.empty()) lengths.push_back(parse_list(zips.front(), "--zip").second.size());
+    size_t rows = 1;
+    double approx = 1;
+    bool over = false;
+    for (size_t n : lengths) {
+      approx *= static_cast<double>(n);
+      over = over || rows > kMaxSweepRows / n;
+      if (!over) rows *= n;
+    }
+    if (over || rows > kMaxSweepRows) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.3g", approx);
+      throw Error("--grid", std::string("the grid has ") + buf + " rows (the product of the list lengths); at most " +
+                                std::to_string(kMaxSweepRows) + " are allowed: shorten the lists or split the sweep");
+    }
+  }
   std::set<std::string> seen;
   auto add_path = [&](const std::string& flag, const std::string& path) {
     if (!seen.insert(path).second) throw Error(flag + " " + path, "is swept twice; give each path once");
@@ -195,6 +217,7 @@ SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
     apply_overrides(doc, spec.overrides(index));
     const Scenario sc = parse_scenario(doc, spec.base_dir);
     row.scenario_name = sc.name;
+    topology::check_topology(sc.cluster);  // the network checks `aiscale topology` runs, for every engine
     row.result = spec.event_engine ? simulate_event(sc, cached_profile(sc), parse_event_options(sc.engine))
                                    : simulate_analytic(sc, cached_profile(sc));
     row.result_json = to_json(row.result, sc);
@@ -256,7 +279,8 @@ std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt
   j["status"] = row.status;
   j["reason"] = row.reason;
   if (has_result) j["result"] = row.result_json;
-  return j.dump() + "\n";
+  // A raw (non-JSON) override value may hold bytes that are not UTF-8: write U+FFFD for them, never throw.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 namespace {
@@ -336,6 +360,12 @@ SweepOutput::~SweepOutput() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void SweepOutput::remove() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  std::remove(path_.c_str());
+}
+
 void SweepOutput::put(size_t k, std::string line, const std::string& status) {
   lines_[k] = std::move(line);
   ready_[k] = 1;
@@ -375,17 +405,28 @@ SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<size_t> next{0};
-  auto stopped = [&] { return opt.stop && opt.stop->load(); };
+  std::atomic<bool> failed{false};  // a worker or the writer threw: every thread stops, the error is rethrown
+  std::exception_ptr error;
+  auto stopped = [&] { return (opt.stop && opt.stop->load()) || failed.load(); };
+  auto fail = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!error) error = e;
+    failed.store(true);
+  };
   auto worker = [&] {
-    while (!stopped()) {
-      const size_t k = next.fetch_add(1);
-      if (k >= todo.size()) break;
-      SweepRow row = evaluate_row(spec, todo[k]);
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        queue.emplace_back(k, std::move(row));
+    try {
+      while (!stopped()) {
+        const size_t k = next.fetch_add(1);
+        if (k >= todo.size()) break;
+        SweepRow row = evaluate_row(spec, todo[k]);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          queue.emplace_back(k, std::move(row));
+        }
+        cv.notify_one();
       }
-      cv.notify_one();
+    } catch (...) {
+      fail(std::current_exception());
     }
     cv.notify_one();
   };
@@ -403,20 +444,35 @@ SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   };
   size_t received = 0;
   auto last_print = clock::now();
-  while (received < todo.size() && !stopped()) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !queue.empty() || stopped(); });
+  try {
+    while (received < todo.size() && !stopped()) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !queue.empty() || stopped(); });
+      }
+      received += drain();
+      if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || received == todo.size())) {
+        last_print = clock::now();
+        print_progress(out.written(), st.skipped, st.total, todo.size(),
+                       std::chrono::duration<double>(clock::now() - t0).count());
+      }
     }
-    received += drain();
-    if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || received == todo.size())) {
-      last_print = clock::now();
-      print_progress(out.written(), st.skipped, st.total, todo.size(),
-                     std::chrono::duration<double>(clock::now() - t0).count());
-    }
+  } catch (...) {
+    fail(std::current_exception());
   }
   for (auto& t : threads) t.join();
-  drain();  // rows finished while stopping; only those contiguous from the front reach the file
+  if (!failed.load()) {
+    try {
+      drain();  // rows finished while stopping; only those contiguous from the front reach the file
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+  if (error) {
+    if (opt.progress) std::fprintf(stderr, "\n");
+    if (!opt.resume) out.remove();  // no partial output from a sweep that stopped on an error
+    std::rethrow_exception(error);
+  }
   if (opt.progress) std::fprintf(stderr, "\n");
   st.written = out.written();
   st.invalid = out.invalid();

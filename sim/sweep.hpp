@@ -19,6 +19,9 @@ struct SweepAxis {
   std::vector<std::vector<std::string>> values;  // values[i][j]: value of paths[j] at step i (JSON text)
 };
 
+// The most rows one sweep may have (checked before any work; a larger grid is an Error naming --grid).
+inline constexpr size_t kMaxSweepRows = 10'000'000;
+
 struct SweepSpec {
   nlohmann::json base;        // the base scenario document (its own --set already applied)
   std::string base_dir = ".";
@@ -80,6 +83,8 @@ class SweepOutput {
   RowFormat format() const { return fmt_; }
   // Hands in the formatted line of todo()[k]; every line now contiguous from the front is written at once.
   void put(size_t k, std::string line, const std::string& status);
+  // Closes and deletes the output file (a sweep that stopped on an error leaves nothing behind).
+  void remove();
   size_t written() const { return written_; }
   size_t skipped() const { return skipped_; }
   size_t invalid() const { return invalid_; }

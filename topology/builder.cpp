@@ -45,14 +45,30 @@ void check_cluster(const ClusterSpec& c) {
     throw Error("cluster.scale_out.nics_per_node", "must be at least 1 for a cluster of more than one node");
   if (!(so.nic() > 0)) throw Error("cluster.scale_out.nic", "must be positive, e.g. \"400Gbps\"");
   if (so.latency() < 0) throw Error("cluster.scale_out.latency", "must not be negative");
+  if (so.nics_per_node > 1024)
+    throw Error("cluster.scale_out.nics_per_node",
+                "must be at most 1024 (a DGX node has 8), got " + std::to_string(so.nics_per_node));
   if (so.switch_radix < 2 && so.topology != "torus")
     throw Error("cluster.scale_out.switch_radix", "must be at least 2 ports (a 64-port NDR switch: 64)");
 }
 
 }  // namespace
 
-Topology build_topology(const ClusterSpec& spec) {
+void check_topology(const ClusterSpec& spec) {
   check_cluster(spec);
+  check_scale_up(spec);
+  if (spec.nodes == 1) return;
+  const std::string& t = spec.scale_out.topology;
+  if (t == "fat-tree" || t == "rail-optimized")
+    check_fat_tree(spec, t == "rail-optimized");
+  else if (t == "dragonfly")
+    check_dragonfly(spec);
+  else
+    check_torus(spec);
+}
+
+Topology build_topology(const ClusterSpec& spec) {
+  check_topology(spec);  // every shape check before the first vertex
   Topology topo(spec);
   build_scale_up(topo);
   if (spec.nodes == 1) return topo;  // one node: its scale-up fabric is the whole cluster

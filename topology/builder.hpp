@@ -10,4 +10,7 @@ namespace aiscale::topology {
 // offending field path for any shape that cannot be built.
 Topology build_topology(const ClusterSpec& spec);
 
+// The same checks without building the graph (cheap): for engines that do not need the graph.
+void check_topology(const ClusterSpec& spec);
+
 }  // namespace aiscale::topology

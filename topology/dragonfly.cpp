@@ -13,8 +13,7 @@ int dragonfly_max_groups(int routers_per_group, int global_links_per_router) {
   return routers_per_group * global_links_per_router + 1;
 }
 
-void build_dragonfly(Topology& topo) {
-  const ClusterSpec& c = topo.spec();
+DragonflyShape check_dragonfly(const ClusterSpec& c) {
   const ScaleOut& so = c.scale_out;
   const int k = so.switch_radix;
   const std::int64_t endpoints = static_cast<std::int64_t>(c.nodes) * so.nics_per_node;
@@ -48,7 +47,16 @@ void build_dragonfly(Topology& topo) {
                     std::to_string(routers) + " routers, but a radix-" + std::to_string(k) + " router has " +
                     std::to_string(free_ports) + " left after " + std::to_string(a - 1) + " local and " +
                     std::to_string(h) + " global ports; add groups or use a larger radix");
+  return {h, a, g, p};
+}
 
+void build_dragonfly(Topology& topo) {
+  const ClusterSpec& c = topo.spec();
+  const ScaleOut& so = c.scale_out;
+  const auto [h, a, g, p] = check_dragonfly(c);
+  const int k = so.switch_radix;
+  const std::int64_t endpoints = static_cast<std::int64_t>(c.nodes) * so.nics_per_node;
+  const std::int64_t routers = static_cast<std::int64_t>(g) * a;
   const double bw = so.nic();
   const double lat = so.latency();
   // Within a group (a cabinet) links are short electrical ones; global links are long optical ones -- the

@@ -10,6 +10,13 @@ int dragonfly_max_groups(int routers_per_group, int global_links_per_router);
 
 // Builds routers, local and global links for spec.scale_out; zero parameters are filled with the paper's
 // balanced choice a = 2p = 2h from the switch radix. Throws aiscale::Error for impossible shapes.
+// Checks spec.scale_out for a dragonfly without building it; returns global links per router h, routers per
+// group a, groups g and host ports per router p. Throws aiscale::Error naming the field.
+struct DragonflyShape {
+  int h = 0, a = 0, g = 0, p = 0;
+};
+DragonflyShape check_dragonfly(const ClusterSpec& spec);
+
 void build_dragonfly(Topology& topo);
 
 }  // namespace aiscale::topology

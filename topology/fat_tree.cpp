@@ -68,8 +68,7 @@ std::int64_t fat_tree_max_endpoints(int radix, int tiers, double leaf_oversubscr
   return k * (spine.down / unit) * unit * leaf.down;
 }
 
-void build_fat_tree(Topology& topo, bool rail) {
-  const ClusterSpec& c = topo.spec();
+FatTreeShape check_fat_tree(const ClusterSpec& c, bool rail) {
   const ScaleOut& so = c.scale_out;
   const int k = so.switch_radix;
   const double o1 = so.oversubscription;
@@ -130,14 +129,26 @@ void build_fat_tree(Topology& topo, bool rail) {
                     ", a higher oversubscription, or fewer nodes");
   }
 
+  if (so.leaf_cabling != "copper" && so.leaf_cabling != "optical" && so.leaf_cabling != "auto")
+    throw Error("cluster.scale_out.leaf_cabling",
+                "unknown '" + so.leaf_cabling + "'; use \"copper\", \"optical\" or \"auto\"");
+  return {tiers, split_ports(k, o1)};
+}
+
+void build_fat_tree(Topology& topo, bool rail) {
+  const ClusterSpec& c = topo.spec();
+  const ScaleOut& so = c.scale_out;
+  const int k = so.switch_radix;
+  const double o2 = so.spine_oversubscription;
+  const int nics = so.nics_per_node;
+  const std::int64_t endpoints = static_cast<std::int64_t>(c.nodes) * nics;
+  const std::string kind = rail ? "rail-optimized" : "fat-tree";
+  const auto [tiers, leaf] = check_fat_tree(c, rail);
   Medium access = rail ? Medium::Optical : Medium::Copper;
   if (so.leaf_cabling == "copper")
     access = Medium::Copper;
   else if (so.leaf_cabling == "optical")
     access = Medium::Optical;
-  else if (so.leaf_cabling != "auto")
-    throw Error("cluster.scale_out.leaf_cabling",
-                "unknown '" + so.leaf_cabling + "'; use \"copper\", \"optical\" or \"auto\"");
 
   const double bw = so.nic();
   const double lat = so.latency();

@@ -22,6 +22,14 @@ PortSplit split_ports(int radix, double ratio);
 std::int64_t fat_tree_max_endpoints(int radix, int tiers, double leaf_oversubscription = 1.0,
                                     double spine_oversubscription = 1.0, int rail_nics = 0);
 
+// Checks spec.scale_out for a fat-tree (radix, oversubscription, tiers, cabling) without building anything, and
+// returns the tier count and the leaf port split the build uses. Throws aiscale::Error naming the field.
+struct FatTreeShape {
+  int tiers = 0;
+  PortSplit leaf;
+};
+FatTreeShape check_fat_tree(const ClusterSpec& spec, bool rail_optimized);
+
 // Builds leaves, spines and cores for spec.scale_out (topology "fat-tree" or "rail-optimized") over the NICs
 // already attached; throws aiscale::Error when the shape cannot serve the node count.
 void build_fat_tree(Topology& topo, bool rail_optimized);

@@ -31,12 +31,11 @@ int nvswitches_per_domain(const ClusterSpec& spec) {
   return 4;
 }
 
-void build_scale_up(Topology& topo) {
-  const ClusterSpec& c = topo.spec();
+int check_scale_up(const ClusterSpec& c) {
   const int gpn = c.gpus_per_node;
   const int total = c.gpus();
   const bool pcie = c.scale_up.kind == "pcie";
-  int domain = pcie ? gpn : (c.scale_up.domain_size > 0 ? c.scale_up.domain_size : gpn);
+  const int domain = pcie ? gpn : (c.scale_up.domain_size > 0 ? c.scale_up.domain_size : gpn);
   if (!pcie && total % domain != 0)
     throw Error("cluster.scale_up.domain_size",
                 std::to_string(domain) + " GPUs per NVLink domain does not divide the " + std::to_string(total) +
@@ -45,6 +44,22 @@ void build_scale_up(Topology& topo) {
     throw Error("cluster.scale_up.domain_size", "an NVLink domain of " + std::to_string(domain) +
                                                     " GPUs would split a " + std::to_string(gpn) +
                                                     "-GPU node unevenly; use a divisor or a multiple of gpus_per_node");
+  if (!pcie && c.nodes == 1 && domain < gpn)
+    throw Error("cluster.scale_up.domain_size",
+                "NVLink domains of " + std::to_string(domain) + " GPU" + (domain == 1 ? "" : "s") +
+                    " split the single " + std::to_string(gpn) +
+                    "-GPU node and one node has no scale-out fabric, so its GPUs cannot reach "
+                    "each other; use domain_size " +
+                    std::to_string(gpn) + " (or more nodes with cluster.scale_out)");
+  return domain;
+}
+
+void build_scale_up(Topology& topo) {
+  const ClusterSpec& c = topo.spec();
+  const int gpn = c.gpus_per_node;
+  const int total = c.gpus();
+  const bool pcie = c.scale_up.kind == "pcie";
+  const int domain = check_scale_up(c);
 
   for (int n = 0; n < c.nodes; ++n)
     for (int l = 0; l < gpn; ++l) topo.add_vertex(VertexKind::Gpu, n, l, pcie ? n : (n * gpn + l) / domain);

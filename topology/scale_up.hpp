@@ -8,6 +8,10 @@ namespace aiscale::topology {
 int nvswitches_per_domain(const ClusterSpec& spec);
 
 // Adds every GPU (numbered node-major) and the in-node fabric: NVSwitch chips or one PCIe switch per node.
+// Checks the scale-up domain size against the node and cluster (divides evenly, leaves no GPU unreachable) and
+// returns it. Throws aiscale::Error naming cluster.scale_up.domain_size.
+int check_scale_up(const ClusterSpec& spec);
+
 void build_scale_up(Topology& topo);
 
 // Adds nics_per_node NICs to every node and the PCIe links that tie each NIC to its GPU.

@@ -33,8 +33,7 @@ std::vector<int> parse_torus_dims(const std::string& text) {
   return dims;
 }
 
-void build_torus(Topology& topo) {
-  const ClusterSpec& c = topo.spec();
+std::vector<int> check_torus(const ClusterSpec& c) {
   const ScaleOut& so = c.scale_out;
   const std::vector<int> dims = parse_torus_dims(so.torus_dims);
   std::int64_t product = 1;
@@ -42,6 +41,13 @@ void build_torus(Topology& topo) {
   if (product != c.nodes)
     throw Error(kField, "'" + so.torus_dims + "' has " + std::to_string(product) + " positions but the cluster has " +
                             std::to_string(c.nodes) + " nodes; the sizes must multiply to cluster.nodes");
+  return dims;
+}
+
+void build_torus(Topology& topo) {
+  const ClusterSpec& c = topo.spec();
+  const ScaleOut& so = c.scale_out;
+  const std::vector<int> dims = check_torus(c);
 
   const int n_dims = static_cast<int>(dims.size());
   const double nic = so.nic();

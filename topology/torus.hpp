@@ -12,6 +12,9 @@ std::vector<int> parse_torus_dims(const std::string& text);
 
 // Builds one torus router per node, its NIC links, and the neighbour links; throws when the dims do not multiply
 // to the node count.
+// Parses spec.scale_out.torus_dims and checks that the sizes multiply to cluster.nodes.
+std::vector<int> check_torus(const ClusterSpec& spec);
+
 void build_torus(Topology& topo);
 
 }  // namespace aiscale::topology

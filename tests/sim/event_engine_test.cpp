@@ -286,3 +286,17 @@ TEST(EventEngine, DestinationRoutingAvoidsTheCollisionsOfFlowHashing) {
   std::printf("DP all-reduce on a full fat-tree: analytic %.1f ms, event D-Mod-K %.1f ms, event ECMP %.1f ms\n",
               1e3 * analytic, 1e3 * dmodk, 1e3 * ecmp);
 }
+
+// A simulation that ends with work not done (SimGrid deadlock: a GPU too slow for any progress to register) must be
+// an error, never a result with a zero step time and infinite MFU.
+TEST(EventEngine, IncompleteSimulationIsAnError) {
+  Scenario sc = parse(small_doc());
+  const CalibrationProfile prof = profile(sc);
+  sc.cluster.gpu.peak_bf16 = FlopRate(1e-308);  // below what the model checks accept: reachable only in code
+  try {
+    const Result r = simulate_event(sc, prof, EventOptions{});
+    FAIL() << "got a result: step " << r.step_time_s << " s";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "engine") << e.what();
+  }
+}

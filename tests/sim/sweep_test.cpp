@@ -52,6 +52,46 @@ TEST(Sweep, BadGridsAreErrors) {
   EXPECT_EQ(evaluate_row(s, 1).status, "ok");
 }
 
+TEST(Sweep, GridRowCountIsCheckedForOverflowAndBounded) {
+  std::string list = "1";
+  for (int i = 2; i <= 256; ++i) {
+    list += ',';
+    list += std::to_string(i);
+  }
+  // 8 axes of 256 values = 2^64 rows: must not wrap around to 0.
+  std::vector<std::string> grids;
+  for (const char* p : {"parallelism.tp", "parallelism.pp", "parallelism.dp", "parallelism.cp", "parallelism.ep",
+                        "parallelism.vpp", "parallelism.micro_batch", "training.global_batch"}) {
+    std::string g = p;
+    g += '=';
+    g += list;
+    grids.push_back(g);
+  }
+  try {
+    make_sweep(base(), ".", grids, {});
+    FAIL() << "a 2^64-row grid was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "--grid");
+    EXPECT_NE(e.message().find("1.84e+19 rows"), std::string::npos) << e.message();
+  }
+  grids.resize(3);  // 16.7 million rows: over the limit
+  EXPECT_THROW(make_sweep(base(), ".", grids, {}), Error);
+}
+
+TEST(Sweep, JsonlRowWithInvalidUtf8ValueDoesNotThrow) {
+  SweepSpec s;
+  s.base = base();
+  s.axes.push_back({{"name"}, {{"a"}, {"\xff"}}});
+  SweepRow row;
+  row.index = 1;
+  row.status = "invalid";
+  row.reason = "bad \xfe";
+  std::string line;
+  ASSERT_NO_THROW(line = format_row(s, row, RowFormat::jsonl));
+  EXPECT_NE(line.find("\xEF\xBF\xBD"), std::string::npos) << line;  // U+FFFD, and the line is JSON
+  EXPECT_TRUE(nlohmann::json::accept(line));
+}
+
 TEST(Sweep, OutOfMemoryIsARowWithItsReason) {
   const SweepSpec s = make_sweep(base(), ".", {"parallelism.pp=1", "parallelism.tp=1", "parallelism.zero=0", "training.global_batch=2048"}, {});
   const SweepRow r = evaluate_row(s, 0);

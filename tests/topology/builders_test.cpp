@@ -226,6 +226,34 @@ TEST(InvalidShapes, ThrowWithFieldPath) {
   expect_error(zero, "cluster.nodes");
 }
 
+// check_topology runs every shape check without building the graph (the analytic engine uses it), so it must
+// reject what build_topology rejects, and do so before allocating: 8000 NICs per node on 2,016 nodes.
+TEST(InvalidShapes, CheckedWithoutBuilding) {
+  auto expect_check_error = [](const ClusterSpec& c, const std::string& path) {
+    try {
+      check_topology(c);
+      ADD_FAILURE() << "no error for " << path;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.path(), path) << e.what();
+    }
+  };
+  expect_check_error(hosts(65537, "fat-tree", 64), "cluster.scale_out.switch_radix");
+  expect_check_error(hosts(4, "fat-tree", 8, 4), "cluster.scale_out.tiers");
+  expect_check_error(hosts(100, "fat-tree", 40, 0, 1024), "cluster.scale_out.oversubscription");
+  ClusterSpec torus = hosts(15, "torus", 0);
+  torus.scale_out.torus_dims = "4x4";
+  expect_check_error(torus, "cluster.scale_out.torus_dims");
+  ClusterSpec many = dgx_h100(2016);
+  many.scale_out.nics_per_node = 8000;
+  expect_check_error(many, "cluster.scale_out.nics_per_node");
+  // One node whose NVLink domains split it: no fabric joins the domains, so GPUs cannot reach each other.
+  ClusterSpec split = dgx_h100(1);
+  split.scale_up.domain_size = 1;
+  expect_check_error(split, "cluster.scale_up.domain_size");
+  EXPECT_THROW(build_topology(split), Error);
+  EXPECT_NO_THROW(check_topology(dgx_h100(4)));
+}
+
 TEST(InvalidShapes, RadixErrorSuggestsASize) {
   try {
     build_topology(hosts(65537, "fat-tree", 64));
