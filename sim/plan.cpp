@@ -14,6 +14,7 @@
 #include "models/error.hpp"
 #include "models/memory.hpp"
 #include "sim/analytic.hpp"
+#include "topology/builder.hpp"
 
 namespace aiscale {
 
@@ -123,10 +124,19 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
   const int gpn = base.cluster.gpus_per_node;
   std::vector<int> counts = opt.gpu_counts;
   if (counts.empty()) counts.push_back(base.cluster.gpus());
-  for (int g : counts)
+  for (int g : counts) {
     if (g <= 0 || g % gpn != 0)
       throw Error("--gpus",
                   std::to_string(g) + " is not a positive multiple of " + std::to_string(gpn) + " GPUs per node");
+    // The network each GPU count implies must be one `aiscale topology` can build.
+    ClusterSpec cluster = base.cluster;
+    cluster.nodes = g / gpn;
+    try {
+      topology::check_topology(cluster);
+    } catch (const Error& e) {
+      throw Error("--gpus", std::to_string(g) + " GPUs: " + e.path() + ": " + e.message());
+    }
+  }
 
   const ParallelPlan& b = base.plan;
   const PlanDims& dims = opt.dims;

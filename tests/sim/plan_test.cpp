@@ -281,3 +281,23 @@ TEST(Plot, SvgIsWellFormedAndDeterministic) {
   EXPECT_NE(s.find("t &lt;&amp;&gt;"), std::string::npos);
   EXPECT_EQ(std::count(s.begin(), s.end(), '<'), std::count(s.begin(), s.end(), '>'));
 }
+
+TEST(Plan, EveryGpuCountMustGiveABuildableNetwork) {
+  // A 2-tier fat-tree of radix-64 switches serves 2,048 NIC ports: 256 DGX nodes. The base (128 nodes) is fine;
+  // asking for 4,096 GPUs (512 nodes) names that count and the network field, before any work.
+  Fixture f;
+  f.sc.cluster.scale_out.topology = "fat-tree";
+  f.sc.cluster.scale_out.tiers = 2;
+  f.sc.cluster.scale_out.switch_radix = 64;
+  PlanOptions o;
+  o.gpu_counts = {1024, 4096};
+  try {
+    run_plan(f.sc, f.prof, o);
+    FAIL() << "a GPU count whose network cannot be built must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "--gpus");
+    EXPECT_NE(e.message().find("4096 GPUs: cluster.scale_out.tiers"), std::string::npos) << e.message();
+  }
+  o.gpu_counts = {1024, 2048};
+  EXPECT_NO_THROW(run_plan(f.sc, f.prof, o));
+}
