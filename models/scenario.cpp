@@ -245,13 +245,34 @@ ParallelPlan parse_plan(const nlohmann::json& j, Diagnostics& diag, bool& dp_giv
 
 }  // namespace
 
+namespace {
+struct TooDeep {};
+bool depth_guard(int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+  if (depth > kMaxJsonDepth) throw TooDeep{};
+  return true;
+}
+const std::string too_deep =
+    "nested more than " + std::to_string(kMaxJsonDepth) + " levels deep; a scenario needs a few";
+}  // namespace
+
+nlohmann::json override_value(const std::string& value, const std::string& field) {
+  try {
+    nlohmann::json v = nlohmann::json::parse(value, depth_guard, false);
+    return v.is_discarded() ? nlohmann::json(value) : v;
+  } catch (const TooDeep&) {
+    throw Error(field, "the value is " + too_deep);
+  }
+}
+
 nlohmann::json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path, "cannot open file (does it exist and is it readable?)");
   std::stringstream ss;
   ss << in.rdbuf();
   try {
-    return nlohmann::json::parse(ss.str());
+    return nlohmann::json::parse(ss.str(), depth_guard);
+  } catch (const TooDeep&) {
+    throw Error(path, "JSON " + too_deep);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann reports the byte offset; turn it into a line number for the user.
     const std::string text = ss.str();
@@ -287,8 +308,7 @@ void apply_overrides(nlohmann::json& doc, const std::vector<std::string>& sets) 
                                          "' is not an object in this scenario, so it has no field '" + key + "'");
       }
       if (dot == std::string::npos) {
-        nlohmann::json v = nlohmann::json::parse(value, nullptr, false);
-        (*node)[key] = v.is_discarded() ? nlohmann::json(value) : v;
+        (*node)[key] = override_value(value, "--set " + path);
         break;
       }
       node = &(*node)[key];

@@ -62,6 +62,12 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir =
 nlohmann::json read_json_file(const std::string& path);
 // Applies "a.b.c=value" overrides (value parsed as JSON when it is valid JSON, else taken as a string).
 void apply_overrides(nlohmann::json& doc, const std::vector<std::string>& sets);
+// Deepest JSON nesting accepted in input files and override values. Scenarios, profiles and Hugging Face configs
+// nest a few levels; copying or printing a value recurses once per level, so an absurd depth would overflow the
+// stack. Deeper input is an Error.
+constexpr int kMaxJsonDepth = 64;
+// An override value as apply_overrides reads it: JSON when it parses as JSON, else the text itself.
+nlohmann::json override_value(const std::string& value, const std::string& field);
 // The built-in default scenario: GPT-3 175B on 1,024 A100-80GB (DESIGN.md §4).
 nlohmann::json default_scenario_json();
 

@@ -273,8 +273,7 @@ std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt
   j["index"] = row.index;
   const auto paths = spec.paths();
   for (size_t i = 0; i < paths.size(); ++i) {
-    nlohmann::json v = nlohmann::json::parse(values[i], nullptr, false);
-    j["overrides"][paths[i]] = v.is_discarded() ? nlohmann::json(values[i]) : v;
+    j["overrides"][paths[i]] = override_value(values[i], "--grid " + paths[i]);
   }
   j["status"] = row.status;
   j["reason"] = row.reason;

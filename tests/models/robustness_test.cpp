@@ -86,9 +86,27 @@ TEST(Robustness, GpuCountFitsAnInt) {
   EXPECT_LE(long(kMaxNodes) * kMaxGpusPerNode, 2147483647L);
 }
 
-TEST(Robustness, DeeplyNestedValueIsNotDumpedInAnError) {
-  // dump() recursed once per level and overflowed the stack at 100,000 levels.
-  const auto deep = nlohmann::json::parse(std::string(100000, '[') + std::string(100000, ']'));
+TEST(Robustness, DeeplyNestedInputIsRefused) {
+  // A 100,000-deep array overflowed the stack when copied or printed (copies and dump() recurse once per level):
+  // input files and override values deeper than kMaxJsonDepth are refused while parsing, which does not recurse.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string file = testing::TempDir() + "deep.json";
+  std::ofstream(file) << "{\"name\": " << deep << "}";
+  try {
+    read_json_file(file);
+    FAIL() << "a 100,000-deep file must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("nested more than 64 levels"), std::string::npos) << e.what();
+  }
+  auto doc = default_scenario_json();
+  EXPECT_THROW(apply_overrides(doc, {"training.precision=" + deep}), Error);
+  const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_NO_THROW(apply_overrides(doc, {"training.precision=" + ok}));
+}
+
+TEST(Robustness, NestedValueIsNotDumpedInAnError) {
+  // Error text shows arrays and objects by their type, not their (possibly huge) content.
+  const auto deep = nlohmann::json::parse(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'));
   auto doc = default_scenario_json();
   doc["training"]["precision"] = deep;
   doc["name"] = deep;

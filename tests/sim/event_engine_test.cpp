@@ -290,6 +290,11 @@ TEST(EventEngine, DestinationRoutingAvoidsTheCollisionsOfFlowHashing) {
 // A simulation that ends with work not done (SimGrid deadlock: a GPU too slow for any progress to register) must be
 // an error, never a result with a zero step time and infinite MFU.
 TEST(EventEngine, IncompleteSimulationIsAnError) {
+#if defined(__SANITIZE_ADDRESS__)
+  // SimGrid's deadlock path unwinds actor stacks that AddressSanitizer cannot follow: it reports a false
+  // stack-buffer-overflow (google/sanitizers#189). The release build runs this test.
+  GTEST_SKIP() << "SimGrid deadlock handling under AddressSanitizer";
+#endif
   Scenario sc = parse(small_doc());
   const CalibrationProfile prof = profile(sc);
   sc.cluster.gpu.peak_bf16 = FlopRate(1e-308);  // below what the model checks accept: reachable only in code
