@@ -300,6 +300,14 @@ CalibrationProfile parse_profile(const nlohmann::json& doc, const GpuSpec& gpu, 
     if (issues.size() == 1) throw Error(issues[0].path, issues[0].message);
     throw ValidationError(issues);
   }
+  std::map<Precision, std::map<std::array<double, 3>, std::pair<double, int>>> sum;  // total time, count per shape
+  for (const GemmPoint& g : p.gemm_points) {
+    auto& [t, c] = sum[g.dtype][{g.m, g.n, g.k}];
+    t += 2 * g.m * g.n * g.k / (g.tflops * 1e12);
+    ++c;
+  }
+  for (const auto& [d, shapes] : sum)
+    for (const auto& [shape, tc] : shapes) p.gemm_measured[d][shape] = tc.first / tc.second;
   // Fit each dtype. A dtype measured at fewer than 3 shapes cannot pin down the overhead term: it borrows the overhead
   // of the best-sampled dtype (launch and ramp cost belong to the GPU, not the data type) and fits its rate alone.
   std::map<Precision, std::vector<GemmPoint>> by_dtype;

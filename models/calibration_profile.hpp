@@ -1,10 +1,10 @@
 #pragma once
 // Calibration profile (schema aiscale/calibration/v1): measured points per GPU and the curves fitted to them.
+#include <array>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "models/catalog.hpp"
 #include "models/units.hpp"
@@ -81,6 +81,9 @@ struct CalibrationProfile {
   std::vector<std::string> applies_to;
   std::string source;
   std::vector<GemmPoint> gemm_points;
+  // Per dtype, the mean measured time of each GEMM shape (m, n, k) in gemm_points, built once when the profile is
+  // parsed: the compute model takes it for a shape the profile measured.
+  std::map<Precision, std::map<std::array<double, 3>, double>> gemm_measured;
   std::map<Precision, GemmFit> gemm_fits;  // fitted per dtype that has points
   Bandwidth copy_bandwidth, triad_bandwidth;
   // Datasheet HBM bandwidth of the GPU the profile was measured on (catalog entry of `gpu`; 0 when not in it), for

@@ -11,14 +11,7 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
                            const std::string& attention_kernel) {
   const GemmFit& fit = profile.gemm_fit(precision);
   peak_ = gpu.peak(precision).value;
-  std::map<std::array<double, 3>, std::pair<double, int>> sum;  // total time and count per shape
-  for (const GemmPoint& g : profile.gemm_points)
-    if (g.dtype == precision && g.tflops > 0) {
-      auto& [t, c] = sum[{g.m, g.n, g.k}];
-      t += 2 * g.m * g.n * g.k / (g.tflops * 1e12);
-      ++c;
-    }
-  for (const auto& [shape, tc] : sum) measured_[shape] = tc.first / tc.second;
+  if (const auto it = profile.gemm_measured.find(precision); it != profile.gemm_measured.end()) measured_ = &it->second;
   eff_ = fit.efficiency;
   overhead_ = fit.overhead_s;
   // Attention runs in bf16 even in FP8 recipes (Transformer Engine keeps softmax(QK^T)V in higher precision).
@@ -58,9 +51,9 @@ ComputeModel::ComputeModel(const GpuSpec& gpu, const CalibrationProfile& profile
 }
 
 double ComputeModel::measured_gemm_time(double m, double n, double k) const {
-  if (measured_.empty()) return 0;
-  const auto it = measured_.find({m, n, k});
-  return it == measured_.end() ? 0 : it->second;
+  if (!measured_) return 0;
+  const auto it = measured_->find({m, n, k});
+  return it == measured_->end() ? 0 : it->second;
 }
 
 double ComputeModel::gemm_time(double m, double n, double k, double batch) const {

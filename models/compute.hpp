@@ -44,7 +44,9 @@ class ComputeModel {
   double flash_fwd_ = 0, flash_bwd_ = 0, flash_fwd_overhead_ = 0, flash_bwd_overhead_ = 0;
   double slowdown_ = 0;
   std::vector<std::pair<double, double>> flash_by_seq_;
-  std::map<std::array<double, 3>, double> measured_;  // (m, n, k) -> mean measured time, this precision only
+  // The profile's measured GEMM times in this precision (CalibrationProfile::gemm_measured), or null: the profile
+  // outlives the model, as it does wherever a model is built.
+  const std::map<std::array<double, 3>, double>* measured_ = nullptr;
 };
 
 }  // namespace aiscale
