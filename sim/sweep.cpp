@@ -145,11 +145,16 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     if (e.kind() == IssueKind::input) throw;
   }
   if (grids.empty() && zips.empty()) throw Error("--grid", "give at least one --grid path=v1,v2,... or --zip");
-  // The row count, before any value is checked: overflow-safe and bounded.
+  // Each list is split once; the row count is bounded before any value is checked (checking parses a scenario per
+  // value) and computed without overflow.
+  using List = std::pair<std::string, std::vector<std::string>>;
+  std::vector<List> grid_lists, zip_lists;
+  for (const auto& g : grids) grid_lists.push_back(parse_list(g, "--grid"));
+  for (const auto& z : zips) zip_lists.push_back(parse_list(z, "--zip"));
   {
     std::vector<size_t> lengths;
-    for (const auto& g : grids) lengths.push_back(parse_list(g, "--grid").second.size());
-    if (!zips.empty()) lengths.push_back(parse_list(zips.front(), "--zip").second.size());
+    for (const auto& g : grid_lists) lengths.push_back(g.second.size());
+    if (!zip_lists.empty()) lengths.push_back(zip_lists.front().second.size());
     size_t rows = 1;
     double approx = 1;
     bool over = false;
@@ -169,8 +174,7 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
   auto add_path = [&](const std::string& flag, const std::string& path) {
     if (!seen.insert(path).second) throw Error(flag + " " + path, "is swept twice; give each path once");
   };
-  for (const auto& g : grids) {
-    auto [path, values] = parse_list(g, "--grid");
+  for (auto& [path, values] : grid_lists) {
     add_path("--grid", path);
     for (const auto& v : values) check_value(spec.base, base_dir, "--grid", path, v);
     SweepAxis axis;
@@ -178,11 +182,10 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     for (auto& v : values) axis.values.push_back({v});
     spec.axes.push_back(std::move(axis));
   }
-  if (!zips.empty()) {
+  if (!zip_lists.empty()) {
     SweepAxis axis;
     size_t len = 0;
-    for (const auto& z : zips) {
-      auto [path, values] = parse_list(z, "--zip");
+    for (const auto& [path, values] : zip_lists) {
       add_path("--zip", path);
       for (const auto& v : values) check_value(spec.base, base_dir, "--zip", path, v);
       if (axis.paths.empty()) {
