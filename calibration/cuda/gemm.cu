@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <type_traits>
 
 #include "calibration/bench_check.hpp"
 #include "calibration/cuda/bench_cuda.hpp"
@@ -90,41 +91,36 @@ TypeSet types_for(const std::string& dtype) {
   return {CUDA_R_8F_E4M3, CUDA_R_16BF, CUBLAS_COMPUTE_32F, 1, 2, 1.0 / 128};  // fp8 in, bf16 out
 }
 
+// Calls f with a null pointer of the element type that `dtype`'s A and B matrices are stored in.
+template <typename F>
+void with_input_type(const std::string& dtype, F f) {
+  if (dtype == "bf16")
+    f(static_cast<__nv_bfloat16*>(nullptr));
+  else if (dtype == "fp16")
+    f(static_cast<__half*>(nullptr));
+  else if (dtype == "tf32")
+    f(static_cast<float*>(nullptr));
+  else
+    f(static_cast<__nv_fp8_e4m3*>(nullptr));
+}
+
+// The exact structured inputs the correctness check knows.
 void fill_inputs(const std::string& dtype, void* a, void* b, const GemmShape& s, cudaStream_t st) {
-  const int grid = 1024, block = 256;
-  if (dtype == "bf16") {
-    fill_a<<<grid, block, 0, st>>>(static_cast<__nv_bfloat16*>(a), s.m, s.k, s.batch);
-    fill_b<<<grid, block, 0, st>>>(static_cast<__nv_bfloat16*>(b), s.k, s.n, s.batch);
-  } else if (dtype == "fp16") {
-    fill_a<<<grid, block, 0, st>>>(static_cast<__half*>(a), s.m, s.k, s.batch);
-    fill_b<<<grid, block, 0, st>>>(static_cast<__half*>(b), s.k, s.n, s.batch);
-  } else if (dtype == "tf32") {
-    fill_a<<<grid, block, 0, st>>>(static_cast<float*>(a), s.m, s.k, s.batch);
-    fill_b<<<grid, block, 0, st>>>(static_cast<float*>(b), s.k, s.n, s.batch);
-  } else {
-    fill_a<<<grid, block, 0, st>>>(static_cast<__nv_fp8_e4m3*>(a), s.m, s.k, s.batch);
-    fill_b<<<grid, block, 0, st>>>(static_cast<__nv_fp8_e4m3*>(b), s.k, s.n, s.batch);
-  }
+  with_input_type(dtype, [&](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    fill_a<<<1024, 256, 0, st>>>(static_cast<T*>(a), s.m, s.k, s.batch);
+    fill_b<<<1024, 256, 0, st>>>(static_cast<T*>(b), s.k, s.n, s.batch);
+  });
   AISCALE_CUDA(cudaGetLastError());
 }
 
+// The pseudo-random inputs the timing runs on.
 void fill_random_inputs(const std::string& dtype, void* a, void* b, const GemmShape& s, cudaStream_t st) {
-  const int grid = 1024, block = 256;
-  const long na = s.m * s.k * s.batch, nb = s.k * s.n * s.batch;
-  const unsigned long long sa = 0x9e3779b97f4a7c15ULL, sb = 0xbf58476d1ce4e5b9ULL;
-  if (dtype == "bf16") {
-    fill_random<<<grid, block, 0, st>>>(static_cast<__nv_bfloat16*>(a), na, sa);
-    fill_random<<<grid, block, 0, st>>>(static_cast<__nv_bfloat16*>(b), nb, sb);
-  } else if (dtype == "fp16") {
-    fill_random<<<grid, block, 0, st>>>(static_cast<__half*>(a), na, sa);
-    fill_random<<<grid, block, 0, st>>>(static_cast<__half*>(b), nb, sb);
-  } else if (dtype == "tf32") {
-    fill_random<<<grid, block, 0, st>>>(static_cast<float*>(a), na, sa);
-    fill_random<<<grid, block, 0, st>>>(static_cast<float*>(b), nb, sb);
-  } else {
-    fill_random<<<grid, block, 0, st>>>(static_cast<__nv_fp8_e4m3*>(a), na, sa);
-    fill_random<<<grid, block, 0, st>>>(static_cast<__nv_fp8_e4m3*>(b), nb, sb);
-  }
+  with_input_type(dtype, [&](auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    fill_random<<<1024, 256, 0, st>>>(static_cast<T*>(a), s.m * s.k * s.batch, 0x9e3779b97f4a7c15ULL);
+    fill_random<<<1024, 256, 0, st>>>(static_cast<T*>(b), s.k * s.n * s.batch, 0xbf58476d1ce4e5b9ULL);
+  });
   AISCALE_CUDA(cudaGetLastError());
 }
 
