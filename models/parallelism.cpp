@@ -18,6 +18,21 @@ std::string to_string(Schedule s) {
   return "1f1b";
 }
 
+const std::vector<std::string>& framework_names() {
+  static const std::vector<std::string> names{"any", "megatron-lm-2.5", "megatron-core-0.8"};
+  return names;
+}
+
+std::string to_string(Framework f) { return framework_names()[static_cast<size_t>(f)]; }
+
+Framework parse_framework(const std::string& name) {
+  const auto& n = framework_names();
+  const auto it = std::find(n.begin(), n.end(), name);
+  return it == n.end() ? Framework::any : Framework(it - n.begin());
+}
+
+bool has_sequence_parallel(Framework f) { return f != Framework::megatron_lm_2_5; }
+
 std::string to_string(CpComm c) { return c == CpComm::all_gather ? "all_gather" : "p2p"; }
 
 int expert_tp(const ParallelPlan& plan) { return plan.etp > 0 ? plan.etp : plan.tp; }
@@ -70,6 +85,63 @@ int microbatches(const ParallelPlan& plan, int global_batch) {
   const long long per_pipeline = static_cast<long long>(plan.micro_batch) * plan.dp;
   return per_pipeline > 0 ? static_cast<int>(global_batch / per_pipeline) : 0;
 }
+
+namespace {
+
+// What the code of training.framework accepts; each check names where that code enforces it, or says the option is
+// absent from it (Megatron-LM v2.5: megatron/arguments.py; Megatron-Core core_r0.8.0: megatron/training/arguments.py
+// and megatron/core/model_parallel_config.py).
+void check_framework(const ParallelPlan& p, const TransformerConfig& m, const TrainingSpec& t, Diagnostics& diag) {
+  if (t.framework == Framework::any) return;
+  const bool lm = t.framework == Framework::megatron_lm_2_5;
+  const std::string fw = to_string(t.framework);
+  const std::string any = ", or set training.framework to \"any\"";
+  auto no = [&](const std::string& field, const std::string& what, const std::string& fix) {
+    diag.inconsistent(field, fw + " " + what + "; " + fix + any);
+  };
+  // Even stages: v2.5 megatron/model/transformer.py asserts num_layers % pp == 0; core_r0.8.0 builds num_layers // pp
+  // layers per stage (transformer_block.py get_num_layers_to_build). Uneven first and last stages came with
+  // --decoder-first/last-pipeline-num-layers in core_r0.10.0.
+  if (p.first_stage_layers > 0 || p.last_stage_layers > 0)
+    no(p.first_stage_layers > 0 ? "parallelism.first_stage_layers" : "parallelism.last_stage_layers",
+       "splits the layers evenly over the pipeline stages", "remove first_stage_layers and last_stage_layers");
+  // Pipelines run 1F1B (forward_backward_pipelining_without_interleaving) or its interleaved form, nothing else.
+  if (p.pp > 1 && (p.schedule == Schedule::gpipe || p.schedule == Schedule::zb_h1))
+    no("parallelism.schedule", "schedules a pipeline with 1F1B or interleaved 1F1B only", "use 1f1b or interleaved");
+  // v2.5 megatron/arguments.py: "pipeline-model-parallel size should be greater than 2 with interleaved schedule".
+  if (lm && p.vpp > 1 && p.pp <= 2)
+    no("parallelism.vpp", "interleaves model chunks only with pp > 2", "use vpp=1 or pp >= 3");
+  if (lm) {
+    if (p.zero > 0) no("parallelism.zero", "has no sharded (distributed) optimizer", "use zero=0");
+    if (p.sequence_parallel) no("parallelism.sequence_parallel", "has no sequence parallelism", "set it to false");
+    if (p.recompute == Recompute::selective)
+      no("parallelism.recompute", "recomputes whole layers only (--checkpoint-activations)", "use full or none");
+    if (p.cp > 1) no("parallelism.cp", "has no context parallelism", "use cp=1");
+    if (m.moe.enabled()) no("model", "has no mixture-of-experts layers", "choose a dense model");
+    if (p.tp_comm_overlap)
+      no("parallelism.tp_comm_overlap", "does not overlap tensor-parallel communication", "set it to false");
+    if (t.flash_attention)
+      no("training.flash_attention", "has no fused attention kernel (its softmax alone is fused)", "set it to false");
+    if (t.precision == Precision::fp8) no("training.precision", "has no FP8 training", "use fp16, bf16 or fp32");
+  } else {
+    // --use-distributed-optimizer shards the optimizer states (ZeRO-1); core_r0.8.0 has no gradient or parameter
+    // sharding (FSDP).
+    if (p.zero > 1)
+      no("parallelism.zero", "shards the optimizer states only (--use-distributed-optimizer)", "use zero=0 or 1");
+    if (p.etp > 0 && p.etp != p.tp)
+      no("parallelism.etp", "has no separate expert tensor parallelism (experts use tp)", "remove etp");
+    if (p.cp > 1 && p.cp_comm != CpComm::p2p)
+      no("parallelism.cp_comm", "exchanges context-parallel keys and values as a ring of point-to-point blocks",
+         "use p2p");
+    if (p.ep_comm_overlap)
+      no("parallelism.ep_comm_overlap", "does not overlap expert-parallel all-to-alls", "set it to false");
+    if (p.grad_reduce_bf16)
+      no("parallelism.grad_reduce_dtype",
+         "reduces bf16 gradients in fp32 (it forces --accumulate-allreduce-grads-in-fp32)", "remove it");
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerConfig& m, const ClusterSpec& c,
                                        const TrainingSpec& t, Diagnostics& diag) {
@@ -150,6 +222,8 @@ std::vector<std::string> validate_plan(const ParallelPlan& p, const TransformerC
     diag.inconsistent("parallelism.schedule", "zb-h1 is a 1F1B-shaped schedule with one model chunk per stage; "
                                               "use vpp=1 or the interleaved schedule");
   if (p.zero < 0 || p.zero > 3) diag.inconsistent("parallelism.zero", "ZeRO stage must be 0, 1, 2 or 3");
+
+  check_framework(p, m, t, diag);
 
   const int scale_up = std::max(c.scale_up.domain_size, 1);
   if (p.tp > scale_up)

@@ -13,6 +13,19 @@ enum class Schedule { gpipe, one_f_one_b, interleaved, zb_h1 };
 enum class CpComm { p2p, all_gather };
 enum class Recompute { none, selective, full };
 
+// The training software a scenario targets. A framework version runs only some of the plans aiscale can time; the
+// checks in validate_plan (and so the planner's search) follow what each version's code accepts.
+//   any               every plan aiscale models (uneven pipeline stages, ZB-H1, FSDP, ...)
+//   megatron-lm-2.5   Megatron-LM v2.5 (August 2021), the code of Narayanan et al., SC21
+//   megatron-core-0.8 Megatron-Core core_r0.8.0 (August 2024), the code of the Megatron-Core H100 table
+enum class Framework { any, megatron_lm_2_5, megatron_core_0_8 };
+std::string to_string(Framework f);
+// The names to_string gives, in enum order, for the scenario field training.framework.
+const std::vector<std::string>& framework_names();
+Framework parse_framework(const std::string& name);  // a name from framework_names(); else Framework::any
+// Whether the framework has sequence parallelism (the planner turns it on with tensor parallelism when it can).
+bool has_sequence_parallel(Framework f);
+
 struct ParallelPlan {
   int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1;
   int etp = 0;  // expert tensor parallelism (Megatron expert_tensor_parallel_size); 0: same as tp

@@ -381,6 +381,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir, 
     sc.training.tokens = tr.number("tokens", 0, 0, 1e18);
     sc.training.flash_attention = tr.flag("flash_attention", true);
     sc.training.attention_kernel = tr.text("attention_kernel", "");
+    sc.training.framework = parse_framework(tr.choice("framework", "any", framework_names()));
     // Routing behaviour of mixture-of-experts training (not part of the model's shape).
     moe_capacity = tr.number("moe_capacity_factor", 0, 0, 64);
     moe_imbalance = tr.number("moe_imbalance", 1, 1, 64);

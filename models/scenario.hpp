@@ -22,6 +22,7 @@ struct TrainingSpec {
   double tokens = 0;  // tokens to train on (0: report per-step figures only)
   bool flash_attention = true;  // fused attention kernel (FlashAttention/cuDNN); false = unfused softmax
   std::string attention_kernel;  // which fused kernel of the calibration profile (e.g. "flash1"); empty: its default
+  Framework framework = Framework::any;  // the training software, whose code limits the valid plans
 };
 
 struct CostSpec {

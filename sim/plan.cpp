@@ -259,7 +259,8 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
                           p.cp_comm = CpComm(comm);
                           p.schedule = Schedule(sched);
                           p.recompute = Recompute(rc);
-                          p.sequence_parallel = tp > 1 && (b.sequence_parallel || dims.tp);
+                          p.sequence_parallel =
+                              tp > 1 && (b.sequence_parallel || (dims.tp && has_sequence_parallel(tr.framework)));
                           Diagnostics d;
                           validate_plan(p, m, cluster, tr, d);
                           if (!d.empty()) continue;

@@ -96,3 +96,39 @@ TEST(Scenario, WrongTypesAndSchema) {
   EXPECT_TRUE(has_issue(v, "parallelism.sequence_parallel", "true or false"));
   EXPECT_TRUE(has_issue(v, "model", "did you mean 'gpt3-175b'"));
 }
+
+// training.framework limits the plans to what that framework's code accepts; every violation names its field.
+TEST(Scenario, FrameworkLimitsThePlan) {
+  auto doc = default_scenario_json();  // sequence parallel, ZeRO-1, selective recompute, flash attention (default)
+  doc["training"]["framework"] = "megatron-lm-2.5";
+  doc["parallelism"]["pp"] = 2;
+  doc["parallelism"]["dp"] = 64;
+  doc["parallelism"]["vpp"] = 2;
+  doc["parallelism"]["schedule"] = "interleaved";
+  auto v = issues_of(doc);
+  EXPECT_TRUE(has_issue(v, "parallelism.vpp", "only with pp > 2"));
+  EXPECT_TRUE(has_issue(v, "parallelism.zero", "no sharded"));
+  EXPECT_TRUE(has_issue(v, "parallelism.sequence_parallel", "no sequence parallelism"));
+  EXPECT_TRUE(has_issue(v, "parallelism.recompute", "whole layers"));
+  EXPECT_TRUE(has_issue(v, "training.flash_attention", "no fused attention"));
+  for (const auto& i : v) EXPECT_NE(i.message.find("training.framework to \"any\""), std::string::npos) << i.message;
+
+  // The same plan is valid for any framework.
+  doc["training"]["framework"] = "any";
+  EXPECT_TRUE(issues_of(doc).empty());
+
+  // Megatron-Core core_r0.8.0: interleaving with pp=2 is fine; uneven stages, ZB-H1 and ZeRO-2 are not.
+  doc["training"]["framework"] = "megatron-core-0.8";
+  EXPECT_TRUE(issues_of(doc).empty());
+  doc["parallelism"]["vpp"] = 1;
+  doc["parallelism"]["schedule"] = "zb-h1";
+  doc["parallelism"]["zero"] = 2;
+  doc["parallelism"]["first_stage_layers"] = 47;
+  v = issues_of(doc);
+  EXPECT_TRUE(has_issue(v, "parallelism.schedule", "1F1B"));
+  EXPECT_TRUE(has_issue(v, "parallelism.zero", "optimizer states only"));
+  EXPECT_TRUE(has_issue(v, "parallelism.first_stage_layers", "evenly"));
+
+  doc["training"]["framework"] = "megatron-lm-3";
+  EXPECT_TRUE(has_issue(issues_of(doc), "training.framework", "megatron-core-0.8"));
+}

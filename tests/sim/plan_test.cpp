@@ -242,6 +242,55 @@ TEST(Plan, UnevenStagesWhereTheLayersDoNotSplit) {
   EXPECT_TRUE(llama3_split);
 }
 
+// training.framework narrows the search to the plans that framework runs: Megatron-Core core_r0.8.0 has no uneven
+// stages and no ZB-H1; Megatron-LM v2.5 has no sequence parallelism, sharded optimizer or selective recompute, and
+// interleaves only with pp > 2.
+TEST(Plan, FrameworkNarrowsTheSearch) {
+  Scenario sc = parse_scenario(default_scenario_json());
+  sc.model.layers = 100;  // even over 4 stages, unevenly (11 + 6 x 13 + 11) over 8
+  const CalibrationProfile prof = load_profile("", sc.cluster.gpu, ".");
+  PlanOptions o;
+  o.gpu_counts = {1024};
+  o.dims = parse_dims("pp,vpp,schedule,zero");
+  o.jobs = 2;
+  PlanReport r = run_plan(sc, prof, o);
+  bool uneven = false, zb = false;
+  for (const auto& c : r.all_fitting) uneven |= c.plan.first_stage_layers > 0, zb |= c.plan.schedule == Schedule::zb_h1;
+  EXPECT_TRUE(uneven && zb);  // what "any" framework allows
+  sc.training.framework = Framework::megatron_core_0_8;
+  r = run_plan(sc, prof, o);
+  ASSERT_FALSE(r.all_fitting.empty());
+  for (const auto& c : r.all_fitting) {
+    EXPECT_EQ(c.plan.first_stage_layers + c.plan.last_stage_layers, 0);
+    EXPECT_NE(c.plan.schedule, Schedule::zb_h1);
+    EXPECT_LE(c.plan.zero, 1);
+    EXPECT_EQ(sc.model.layers % c.plan.pp, 0);
+  }
+
+  Scenario gpt = parse_scenario(default_scenario_json());
+  gpt.training.framework = Framework::megatron_lm_2_5;
+  gpt.training.flash_attention = false;
+  gpt.plan.sequence_parallel = false;
+  gpt.plan.zero = 0;
+  gpt.plan.recompute = Recompute::full;
+  o.gpu_counts = {512};
+  o.dims = parse_dims("tp,pp,vpp,schedule,zero,recompute,micro_batch");
+  r = run_plan(gpt, prof, o);
+  ASSERT_FALSE(r.all_fitting.empty());
+  bool interleaved = false;
+  for (const auto& c : r.all_fitting) {
+    EXPECT_FALSE(c.plan.sequence_parallel);
+    EXPECT_EQ(c.plan.zero, 0);
+    EXPECT_NE(c.plan.recompute, Recompute::selective);
+    EXPECT_TRUE(c.plan.schedule == Schedule::one_f_one_b || c.plan.schedule == Schedule::interleaved);
+    if (c.plan.vpp > 1) {
+      EXPECT_GT(c.plan.pp, 2);
+    }
+    interleaved |= c.plan.vpp > 1;
+  }
+  EXPECT_TRUE(interleaved);
+}
+
 // Recompute only adds work and ZeRO-2 runs ZeRO-1's collectives: the planner times a heavier memory setting only
 // when the lighter one of the same configuration does not fit.
 TEST(Plan, LighterRecomputeAndZeroDominate) {
