@@ -124,8 +124,20 @@ double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatch
   return m;
 }
 
+double runtime_bytes(const ParallelPlan& plan, Framework framework) {
+  // CUDA context: "around 400MB if CUDA >= 11.7 is used and lazy module loading enabled"; before 11.7 every kernel
+  // was loaded with the library, "which took >1000MB" (maintainer answers in pytorch/pytorch#109888 and #107667).
+  const double context = framework == Framework::megatron_lm_2_5 ? 1.0e9 : 0.4e9;
+  // NCCL: a PyTorch process group of 2 GPUs holds 544 MB per GPU after its first all-reduce, one of 3 or more
+  // 688 MB (4 A100 with NVLink, NVIDIA/nccl#964); more communicators take more memory (NVIDIA/nccl#986). One
+  // communicator per parallel group of this GPU.
+  auto comm = [](long long size) { return size <= 1 ? 0.0 : size == 2 ? 544e6 : 688e6; };
+  return context + comm(plan.tp) + comm(plan.cp) + comm(plan.dp) + comm(plan.pp) + comm(plan.ep);
+}
+
 MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, const GpuSpec& gpu,
-                               Precision precision, int global_batch, int seq, bool flash_attention) {
+                               Precision precision, int global_batch, int seq, bool flash_attention,
+                               Framework framework) {
   const BytesPerParam bpp = bytes_per_param(precision, plan);
   const int mb_count = microbatches(plan, global_batch);
   const double shard = double(plan.dp) * plan.cp;  // ZeRO shards dense parameters over dp (and cp) ranks
@@ -190,7 +202,8 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
     // being recomputed).
     const double logits = st == plan.pp - 1 ? 4 * s_local * b * m.vocab / plan.tp : 0.0;
     mb.activations += std::max(logits, recompute_working);
-    mb.peak = mb.weights + mb.gradients + mb.optimizer + mb.activations;
+    mb.runtime = runtime_bytes(plan, framework);
+    mb.peak = mb.weights + mb.gradients + mb.optimizer + mb.activations + mb.runtime;
     mb.stage = st;
     if (st == 0 || mb.peak > best.peak) best = mb;
   }

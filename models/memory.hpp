@@ -14,7 +14,8 @@ struct MemoryBreakdown {
   // recompute working set (one layer re-run for one micro-batch)
   double weights = 0, gradients = 0, optimizer = 0, activations = 0;
   double fp8_state = 0;  // FP8 recipes: cached FP8 weight copies and per-tensor scaling history (in weights too)
-  double peak = 0;       // sum of the above on the worst pipeline stage
+  double runtime = 0;    // CUDA context and NCCL communicator buffers (runtime_bytes), held by every GPU
+  double peak = 0;       // sum of the above (fp8_state aside) on the worst pipeline stage
   double capacity = 0;   // HBM of the GPU
   int stage = 0;         // pipeline stage with the peak
   bool fits = false;
@@ -57,7 +58,13 @@ double layer_activation_bytes(const TransformerConfig& m, const ParallelPlan& pl
 // Micro-batches whose activations stage `stage` holds at its peak, counted in layer-chunks of that stage.
 double inflight_microbatches(const ParallelPlan& plan, int stage, int microbatches);
 
+// Memory the training software holds on every GPU besides the model's tensors: the CUDA context, whose size
+// depends on whether CUDA loads its kernels lazily (CUDA >= 11.7; not in the 2021 software of megatron-lm-2.5),
+// and the buffers of each NCCL communicator of a parallel group with more than one GPU (tp, cp, dp, pp, ep).
+double runtime_bytes(const ParallelPlan& plan, Framework framework);
+
 MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& plan, const GpuSpec& gpu,
-                               Precision precision, int global_batch, int seq, bool flash_attention);
+                               Precision precision, int global_batch, int seq, bool flash_attention,
+                               Framework framework = Framework::any);
 
 }  // namespace aiscale

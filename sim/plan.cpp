@@ -266,7 +266,7 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
                           if (!d.empty()) continue;
                           ++rep.valid;
                           const MemoryBreakdown mem = memory_per_gpu(m, p, cluster.gpu, tr.precision, tr.global_batch,
-                                                                     tr.seq_len, tr.flash_attention);
+                                                                     tr.seq_len, tr.flash_attention, tr.framework);
                           if (mem.fits) fits.push_back({z, rc, p});
                         }
                       }

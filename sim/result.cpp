@@ -28,7 +28,7 @@ void complete_result(Result& r, const Scenario& sc, double step, double model_fl
   r.mfu = model_flops / step / r.gpus / peak;
   r.hfu = hardware_flops / step / r.gpus / peak;
   r.memory = memory_per_gpu(sc.model, sc.plan, sc.cluster.gpu, tr.precision, tr.global_batch, tr.seq_len,
-                            tr.flash_attention);
+                            tr.flash_attention, tr.framework);
   r.training = training_totals(step, r.tokens_per_step, tr.tokens, r.gpus, sc.cost.gpu_hour.value,
                                sc.cluster.gpu.tdp.value, sc.cost.pue);
   r.warnings = sc.warnings;
@@ -66,9 +66,14 @@ nlohmann::json to_json(const Result& r, const Scenario& sc) {
                       {"ep", b.ep}, {"bubble", b.bubble}, {"optimizer", b.optimizer}};
   j["critical_stage"] = r.critical_stage;
   const MemoryBreakdown& m = r.memory;
-  j["memory_gib"] = {{"weights", m.weights / kGiB}, {"gradients", m.gradients / kGiB},
-                     {"optimizer", m.optimizer / kGiB}, {"activations", m.activations / kGiB},
-                     {"peak", m.peak / kGiB}, {"capacity", m.capacity / kGiB}, {"fits", m.fits},
+  j["memory_gib"] = {{"weights", m.weights / kGiB},
+                     {"gradients", m.gradients / kGiB},
+                     {"optimizer", m.optimizer / kGiB},
+                     {"activations", m.activations / kGiB},
+                     {"runtime", m.runtime / kGiB},
+                     {"peak", m.peak / kGiB},
+                     {"capacity", m.capacity / kGiB},
+                     {"fits", m.fits},
                      {"stage", m.stage}};
   j["training"] = {{"tokens", sc.training.tokens}, {"steps", r.training.steps},
                    {"time_to_train_days", r.training.days}, {"gpu_hours", r.training.gpu_hours}};
@@ -159,7 +164,8 @@ std::string to_report(const Result& r, const Scenario& sc) {
   o << "\n  memory per GPU (stage " << m.stage << ")  " << format_bytes(m.peak) << " of " << format_bytes(m.capacity)
     << (m.fits ? "  fits" : "  DOES NOT FIT") << "\n";
   o << "    weights " << format_bytes(m.weights) << ", gradients " << format_bytes(m.gradients) << ", optimizer "
-    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations)
+    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations) << ", CUDA and NCCL "
+    << format_bytes(m.runtime)
     << (m.fp8_state > 0 ? ", of the weights FP8 copies and scaling " + format_bytes(m.fp8_state) : std::string())
     << "\n";
   if (sc.training.tokens > 0) {

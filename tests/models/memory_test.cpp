@@ -36,7 +36,9 @@ TEST(Memory, Zero0NoRecomputeNoFlash) {
   EXPECT_DOUBLE_EQ(r.optimizer, 1390632960.0);
   // 4 layers x 1 in-flight micro-batch + embedding output 3sbh + fp32 logits 4sbV.
   EXPECT_DOUBLE_EQ(r.activations, 956301312.0 + 6291456.0 + 262144000.0);
-  EXPECT_DOUBLE_EQ(r.peak, 3310686208.0);
+  // CUDA context 0.4 GB + the dp=8 NCCL communicator 688 MB.
+  EXPECT_DOUBLE_EQ(r.runtime, 1088e6);
+  EXPECT_DOUBLE_EQ(r.peak, 3310686208.0 + 1088e6);
   EXPECT_TRUE(r.fits);
 }
 
@@ -57,7 +59,8 @@ TEST(Memory, Zero1SelectiveRecomputeSequenceParallel) {
   EXPECT_DOUBLE_EQ(r.gradients, 231776256.0);
   EXPECT_DOUBLE_EQ(r.optimizer, 173832192.0);
   EXPECT_DOUBLE_EQ(r.activations, 142606336.0 + 3145728.0 + 131072000.0);
-  EXPECT_DOUBLE_EQ(r.peak, 798320640.0);
+  EXPECT_DOUBLE_EQ(r.runtime, 400e6 + 544e6 + 688e6);  // context, tp=2 and dp=4 communicators
+  EXPECT_DOUBLE_EQ(r.peak, 798320640.0 + 1632e6);
 }
 
 TEST(Memory, Zero3FullRecomputePipeline) {
@@ -77,7 +80,7 @@ TEST(Memory, Zero3FullRecomputePipeline) {
   EXPECT_EQ(r.stage, 1);
   EXPECT_DOUBLE_EQ(r.weights + r.gradients + r.optimizer, 4.5 * 57944064.0);
   EXPECT_DOUBLE_EQ(r.activations, 8388608.0 + 262144000.0);
-  EXPECT_DOUBLE_EQ(r.peak, 531280896.0);
+  EXPECT_DOUBLE_EQ(r.peak, 531280896.0 + 400e6 + 544e6 + 688e6);  // + context, pp=2 and dp=4 communicators
 }
 
 TEST(Memory, FullRecomputeHoldsOneRecomputedLayer) {
@@ -113,4 +116,18 @@ TEST(Memory, FlashAttentionDropsScoreMatrix) {
   const TransformerConfig m = small_model();
   ParallelPlan p;
   EXPECT_LT(layer_activation_bytes(m, p, 1, 4096, true), layer_activation_bytes(m, p, 1, 4096, false));
+}
+
+// The software's own memory: a CUDA context (eager kernel loading before CUDA 11.7, as in 2021's Megatron-LM) and
+// one NCCL communicator per parallel group of more than one GPU.
+TEST(Memory, RuntimeReserveCountsContextAndCommunicators) {
+  ParallelPlan p;
+  EXPECT_DOUBLE_EQ(runtime_bytes(p, Framework::any), 400e6);
+  EXPECT_DOUBLE_EQ(runtime_bytes(p, Framework::megatron_lm_2_5), 1e9);
+  p.tp = 8, p.pp = 2, p.dp = 64, p.cp = 2, p.ep = 8;
+  EXPECT_DOUBLE_EQ(runtime_bytes(p, Framework::megatron_core_0_8), 400e6 + 688e6 + 544e6 + 688e6 + 544e6 + 688e6);
+  const MemoryBreakdown r = memory_per_gpu(small_model(), ParallelPlan{}, *find_gpu("h100-sxm"), Precision::bf16, 32,
+                                           1024, false, Framework::megatron_lm_2_5);
+  EXPECT_DOUBLE_EQ(r.runtime, 1e9);
+  EXPECT_DOUBLE_EQ(r.peak, r.weights + r.gradients + r.optimizer + r.activations + r.runtime);
 }
