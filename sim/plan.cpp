@@ -142,6 +142,7 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
   const PlanDims& dims = opt.dims;
   const bool moe = m.moe.enabled();
   rep.moe = moe;
+  rep.framework = tr.framework;
   auto values = [](bool vary, std::vector<int> all, int fixed) { return vary ? all : std::vector<int>{fixed}; };
   auto with = [](std::vector<int> v, int x) {  // v plus x, sorted, no duplicates
     if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
@@ -447,6 +448,8 @@ std::string plan_table(const PlanReport& rep, const PlanOptions& opt) {
                 "others only add recompute or ZeRO-2 to a timed one), %zu meet the constraints (%.2f s)\n\n",
                 rep.enumerated, rep.valid, rep.fitting, rep.timed, rep.meeting, rep.seconds);
   out += buf;
+  if (rep.framework != Framework::any)
+    out += "valid: plans that " + to_string(rep.framework) + " can run (training.framework)\n\n";
   const Columns k = columns_for(rep);
   out += "best by " + to_string(opt.objective) +
          (opt.per_layout ? ", one row per layout (" + std::to_string(rep.layouts) + " layouts):\n" : ":\n");
@@ -491,6 +494,7 @@ nlohmann::json to_json(const PlanReport& rep, const PlanOptions& opt) {
   nlohmann::json j;
   j["schema"] = "aiscale/plan/v1";
   j["objective"] = to_string(opt.objective);
+  j["framework"] = to_string(rep.framework);
   j["counts"] = {{"enumerated", rep.enumerated}, {"valid", rep.valid},  {"fit", rep.fitting},
                  {"timed", rep.timed},           {"meet", rep.meeting}, {"layouts", rep.layouts}};
   j["per_layout"] = opt.per_layout;

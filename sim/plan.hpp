@@ -60,6 +60,7 @@ struct PlanReport {
   size_t layouts = 0;  // distinct layouts (GPU count, tp, pp, dp, cp, ep, etp) among those meeting the constraints
   double seconds = 0;
   bool moe = false;  // the model has experts: the table shows the expert tensor-parallel size too
+  Framework framework = Framework::any;  // the base scenario's training.framework, which bounds the search
 };
 
 PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& options);
