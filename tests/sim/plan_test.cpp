@@ -289,6 +289,8 @@ TEST(Plan, FrameworkNarrowsTheSearch) {
     interleaved |= c.plan.vpp > 1;
   }
   EXPECT_TRUE(interleaved);
+  EXPECT_EQ(to_json(r, o)["framework"], "megatron-lm-2.5");
+  EXPECT_NE(plan_table(r, o).find("plans that megatron-lm-2.5 can run"), std::string::npos);
 }
 
 // Recompute only adds work and ZeRO-2 runs ZeRO-1's collectives: the planner times a heavier memory setting only
