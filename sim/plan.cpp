@@ -159,7 +159,9 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
   for (int c = 1; c <= 32; c *= 2)
     if (c == 1 || (tr.seq_len % (2 * c) == 0 && tr.seq_len / c >= 1024)) cps.push_back(c);
   cps = dims.cp ? with(cps, b.cp) : std::vector<int>{b.cp};
-  const std::vector<int> mbs = values(dims.micro_batch, {1, 2, 4, 8}, b.micro_batch);
+  // Micro-batches up to 16 sequences: SC21's Table 1 runs used 16 without pipelining (Megatron-LM v2.5
+  // examples/sc21/run_table_1.sh).
+  const std::vector<int> mbs = values(dims.micro_batch, {1, 2, 4, 8, 16}, b.micro_batch);
   const std::vector<int> zeros = values(dims.zero, {0, 1, 2, 3}, b.zero);
   const std::vector<int> rcs = values(dims.recompute, {0, 1, 2}, int(b.recompute));
   // Expert parallelism: the divisors of the expert count (dense models: 1); etp 0 means "as tp", 1 is the
