@@ -33,6 +33,8 @@ Framework parse_framework(const std::string& name) {
 
 bool has_sequence_parallel(Framework f) { return f != Framework::megatron_lm_2_5; }
 
+bool can_overlap_grad_reduce(Framework f, int pp) { return f != Framework::megatron_lm_2_5 || pp <= 1; }
+
 std::string to_string(CpComm c) { return c == CpComm::all_gather ? "all_gather" : "p2p"; }
 
 int expert_tp(const ParallelPlan& plan) { return plan.etp > 0 ? plan.etp : plan.tp; }
@@ -112,6 +114,11 @@ void check_framework(const ParallelPlan& p, const TransformerConfig& m, const Tr
   if (lm && p.vpp > 1 && p.pp <= 2)
     no("parallelism.vpp", "interleaves model chunks only with pp > 2", "use vpp=1 or pp >= 3");
   if (lm) {
+    // megatron/training.py: "We only support local DDP with multiple micro-batches" (asserted when pp > 1); local
+    // DDP all-reduces the gradients after the backward pass.
+    if (p.overlap_grad_reduce && !can_overlap_grad_reduce(t.framework, p.pp))
+      no("parallelism.overlap_grad_reduce", "overlaps the gradient all-reduce (PyTorch DDP) only without pipelining",
+         "set it to false");
     if (p.zero > 0) no("parallelism.zero", "has no sharded (distributed) optimizer", "use zero=0");
     if (p.sequence_parallel) no("parallelism.sequence_parallel", "has no sequence parallelism", "set it to false");
     if (p.recompute == Recompute::selective)

@@ -25,6 +25,9 @@ const std::vector<std::string>& framework_names();
 Framework parse_framework(const std::string& name);  // a name from framework_names(); else Framework::any
 // Whether the framework has sequence parallelism (the planner turns it on with tensor parallelism when it can).
 bool has_sequence_parallel(Framework f);
+// Whether the framework can overlap the gradient reduction with the backward pass for a plan of `pp` stages:
+// Megatron-LM v2.5 does it only through PyTorch DDP, which it allows without pipelining only.
+bool can_overlap_grad_reduce(Framework f, int pp);
 
 struct ParallelPlan {
   int tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1;

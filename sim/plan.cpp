@@ -264,6 +264,7 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
                           p.recompute = Recompute(rc);
                           p.sequence_parallel =
                               tp > 1 && (b.sequence_parallel || (dims.tp && has_sequence_parallel(tr.framework)));
+                          p.overlap_grad_reduce = b.overlap_grad_reduce && can_overlap_grad_reduce(tr.framework, pp);
                           Diagnostics d;
                           validate_plan(p, m, cluster, tr, d);
                           if (!d.empty()) continue;

@@ -111,6 +111,7 @@ TEST(Scenario, FrameworkLimitsThePlan) {
   EXPECT_TRUE(has_issue(v, "parallelism.sequence_parallel", "no sequence parallelism"));
   EXPECT_TRUE(has_issue(v, "parallelism.recompute", "whole layers"));
   EXPECT_TRUE(has_issue(v, "training.flash_attention", "no fused attention"));
+  EXPECT_TRUE(has_issue(v, "parallelism.overlap_grad_reduce", "only without pipelining"));
   for (const auto& i : v) EXPECT_NE(i.message.find("training.framework to \"any\""), std::string::npos) << i.message;
 
   // The same plan is valid for any framework.

@@ -273,6 +273,7 @@ TEST(Plan, FrameworkNarrowsTheSearch) {
   gpt.plan.sequence_parallel = false;
   gpt.plan.zero = 0;
   gpt.plan.recompute = Recompute::full;
+  gpt.plan.overlap_grad_reduce = true;  // PyTorch DDP: v2.5 allows it without pipelining only
   o.gpu_counts = {512};
   o.dims = parse_dims("tp,pp,vpp,schedule,zero,recompute,micro_batch");
   r = run_plan(gpt, prof, o);
@@ -286,6 +287,7 @@ TEST(Plan, FrameworkNarrowsTheSearch) {
     if (c.plan.vpp > 1) {
       EXPECT_GT(c.plan.pp, 2);
     }
+    EXPECT_EQ(c.plan.overlap_grad_reduce, c.plan.pp == 1);
     interleaved |= c.plan.vpp > 1;
   }
   EXPECT_TRUE(interleaved);
