@@ -110,10 +110,10 @@ void check_framework(const ParallelPlan& p, const TransformerConfig& m, const Tr
   // Pipelines run 1F1B (forward_backward_pipelining_without_interleaving) or its interleaved form, nothing else.
   if (p.pp > 1 && (p.schedule == Schedule::gpipe || p.schedule == Schedule::zb_h1))
     no("parallelism.schedule", "schedules a pipeline with 1F1B or interleaved 1F1B only", "use 1f1b or interleaved");
-  // v2.5 megatron/arguments.py: "pipeline-model-parallel size should be greater than 2 with interleaved schedule".
-  if (lm && p.vpp > 1 && p.pp <= 2)
-    no("parallelism.vpp", "interleaves model chunks only with pp > 2", "use vpp=1 or pp >= 3");
   if (lm) {
+    // megatron/arguments.py: "pipeline-model-parallel size should be greater than 2 with interleaved schedule".
+    if (p.vpp > 1 && p.pp <= 2)
+      no("parallelism.vpp", "interleaves model chunks only with pp > 2", "use vpp=1 or pp >= 3");
     // megatron/training.py: "We only support local DDP with multiple micro-batches" (asserted when pp > 1); local
     // DDP all-reduces the gradients after the backward pass.
     if (p.overlap_grad_reduce && !can_overlap_grad_reduce(t.framework, p.pp))
