@@ -164,6 +164,7 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
   // micro-batches (2 B per weight), plus an amax history of 1,024 fp32 values for input, weight and gradient of
   // every GEMM (TE DelayedScaling default amax_history_len = 1024).
   const bool fp8 = precision == Precision::fp8;
+  const double runtime = runtime_bytes(plan, framework);  // the same on every stage
   MemoryBreakdown best;
   for (int st = 0; st < plan.pp; ++st) {
     MemoryBreakdown mb;
@@ -202,7 +203,7 @@ MemoryBreakdown memory_per_gpu(const TransformerConfig& m, const ParallelPlan& p
     // being recomputed).
     const double logits = st == plan.pp - 1 ? 4 * s_local * b * m.vocab / plan.tp : 0.0;
     mb.activations += std::max(logits, recompute_working);
-    mb.runtime = runtime_bytes(plan, framework);
+    mb.runtime = runtime;
     mb.peak = mb.weights + mb.gradients + mb.optimizer + mb.activations + mb.runtime;
     mb.stage = st;
     if (st == 0 || mb.peak > best.peak) best = mb;

@@ -164,10 +164,9 @@ std::string to_report(const Result& r, const Scenario& sc) {
   o << "\n  memory per GPU (stage " << m.stage << ")  " << format_bytes(m.peak) << " of " << format_bytes(m.capacity)
     << (m.fits ? "  fits" : "  DOES NOT FIT") << "\n";
   o << "    weights " << format_bytes(m.weights) << ", gradients " << format_bytes(m.gradients) << ", optimizer "
-    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations) << ", CUDA and NCCL "
-    << format_bytes(m.runtime)
+    << format_bytes(m.optimizer) << ", activations " << format_bytes(m.activations)
     << (m.fp8_state > 0 ? ", of the weights FP8 copies and scaling " + format_bytes(m.fp8_state) : std::string())
-    << "\n";
+    << ", CUDA and NCCL " << format_bytes(m.runtime) << "\n";
   if (sc.training.tokens > 0) {
     o << "\n  training " << f("%.3g", sc.training.tokens) << " tokens\n";
     o << "    steps " << f("%.0f", r.training.steps) << ", " << f("%.1f", r.training.days) << " days, "
