@@ -8,6 +8,7 @@
 
 #include "calibration/collective_fit.hpp"
 #include "models/error.hpp"
+#include "models/scenario.hpp"
 
 namespace aiscale::calibration {
 
@@ -260,6 +261,34 @@ std::string dump_profile(const nlohmann::json& doc) {
   std::string out;
   write(doc, 0, false, out);
   return out + "\n";
+}
+
+nlohmann::json read_profile_doc(const std::string& name_or_path) {
+  if (std::filesystem::exists(name_or_path)) return read_json_file(name_or_path);
+  const std::string text = shipped_profile_text(name_or_path);
+  if (!text.empty()) return nlohmann::json::parse(text);
+  const std::string near = nearest(name_or_path, shipped_profile_names());
+  throw Error(name_or_path, "neither a profile file nor a shipped profile" +
+                                (near.empty() ? std::string() : " (did you mean '" + near + "'?)"));
+}
+
+NcclImport import_nccl_tests(const std::vector<std::string>& log_paths, const std::string& gpu_name,
+                             const NcclParseHints& hints) {
+  NcclImport out;
+  for (const auto& f : log_paths) out.logs.push_back(read_nccl_tests(f, hints));
+  std::string gpu = gpu_name;
+  for (const auto& l : out.logs)
+    if (gpu.empty() && !l.gpu_name.empty()) gpu = gpu_from_device_name(l.gpu_name);
+  if (gpu.empty())
+    throw Error("calibration.gpu", "the logs do not name a GPU this catalog knows: name one (e.g. h100-sxm)");
+  out.gpu = find_gpu(gpu);
+  if (!out.gpu) {
+    const std::string near = nearest(gpu, gpu_names());
+    throw Error("calibration.gpu",
+                "unknown GPU '" + gpu + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+  }
+  out.document = profile_from_nccl_logs(out.logs, *out.gpu);
+  return out;
 }
 
 }  // namespace aiscale::calibration

@@ -47,4 +47,17 @@ const GpuSpec& profile_gpu(const nlohmann::json& doc, const std::string& origin)
 // Deterministic text of a profile: conventional key order, one point or curve per line, trailing newline.
 std::string dump_profile(const nlohmann::json& doc);
 
+// A profile by file path, else by shipped name; neither is an Error naming it (with the nearest shipped name).
+nlohmann::json read_profile_doc(const std::string& name_or_path);
+
+// nccl-tests logs read into a new profile: the GPU from `gpu` (a catalog name) or else the logs' device list.
+struct NcclImport {
+  std::vector<NcclTestsLog> logs;
+  const GpuSpec* gpu = nullptr;
+  nlohmann::json document;  // the profile (aiscale/calibration/v1), fitted
+};
+// Errors name calibration.gpu when no GPU can be told or the name is unknown.
+NcclImport import_nccl_tests(const std::vector<std::string>& log_paths, const std::string& gpu,
+                             const NcclParseHints& hints = {});
+
 }  // namespace aiscale::calibration

@@ -10,10 +10,7 @@
 #include <memory>
 #include <sys/wait.h>
 
-#include "calibration/collective_fit.hpp"
-#include "calibration/nccl_tests.hpp"
-#include "calibration/profile_io.hpp"
-#include "calibration/svg_plot.hpp"
+#include "api/aiscale.hpp"
 #include "cli/common.hpp"
 #include "models/error.hpp"
 
@@ -23,24 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace aiscale::calibration;
-
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-std::string pct(double frac, int n) { return n ? fmt("%.2f%%", frac * 100) : std::string("-"); }
-
-// A profile by file path, else by shipped name.
-nlohmann::json read_profile_doc(const std::string& name_or_path) {
-  if (fs::exists(name_or_path)) return read_json_file(name_or_path);
-  const std::string text = shipped_profile_text(name_or_path);
-  if (!text.empty()) return nlohmann::json::parse(text);
-  const std::string near = nearest(name_or_path, shipped_profile_names());
-  throw Error(name_or_path, "neither a profile file nor a shipped profile" +
-                                (near.empty() ? std::string() : " (did you mean '" + near + "'?)"));
-}
 
 void emit(const std::string& out, const std::string& text) {
   if (out.empty() || out == "-")
@@ -109,105 +88,29 @@ void cmd_run(bool quick, const std::string& out, const std::string& scenario, co
                                                 : error));
 }
 
-void print_fit_summary(const std::vector<CollectiveCurve>& curves, const std::vector<CollectivePoint>& points) {
-  std::printf("%-15s %-8s %5s %5s %-7s %7s %8s %12s %12s\n", "op", "scope", "ranks", "nodes", "algo", "points",
-              "regimes", "MAE >=1MB", "MAE <1MB");
-  for (const auto& c : curves) {
-    const FitAccuracy a = accuracy(residuals(c, points));
-    std::printf("%-15s %-8s %5d %5d %-7s %7d %8zu %12s %12s\n", c.op.c_str(), c.scope.c_str(), c.ranks, c.nodes,
-                c.algo.empty() ? "nccl" : c.algo.c_str(), c.points, c.regimes.size(), pct(a.mae_large, a.n_large).c_str(),
-                pct(a.mae_small, a.n_small).c_str());
-  }
-}
-
-void cmd_import(const std::vector<std::string>& logs, const std::string& out, const std::string& gpu_opt,
+void cmd_import(const std::vector<std::string>& logs, const std::string& out, const std::string& gpu,
                 const NcclParseHints& hints) {
-  std::vector<NcclTestsLog> parsed;
-  for (const auto& f : logs) parsed.push_back(read_nccl_tests(f, hints));
-  std::string gpu = gpu_opt;
-  for (const auto& l : parsed)
-    if (gpu.empty() && !l.gpu_name.empty()) gpu = gpu_from_device_name(l.gpu_name);
-  if (gpu.empty())
-    throw Error("--gpu", "the logs do not name a GPU this catalog knows: pass --gpu (e.g. --gpu h100-sxm)");
-  const GpuSpec* spec = find_gpu(gpu);
-  if (!spec) {
-    const std::string near = nearest(gpu, gpu_names());
-    throw Error("--gpu", "unknown GPU '" + gpu + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
-  }
-  const nlohmann::json doc = profile_from_nccl_logs(parsed, *spec);
-  emit(out, dump_profile(doc));
+  const api::NcclImport imp = api::import_nccl_tests(logs, gpu, hints);
+  emit(out, dump_profile(imp.document));
   if (!out.empty() && out != "-") {
-    const CalibrationProfile p = parse_profile(doc, *spec, out);
-    std::printf("imported %zu log(s), %zu points for %s into %s\n", parsed.size(), p.collective_points.size(),
-                spec->name.c_str(), out.c_str());
-    print_fit_summary(p.collective_curves, p.collective_points);
+    const CalibrationProfile p = parse_profile(imp.document, *imp.gpu, out);
+    std::printf("imported %zu log(s), %zu points for %s into %s\n", imp.logs.size(), p.collective_points.size(),
+                imp.gpu->name.c_str(), out.c_str());
+    std::cout << fit_summary(p.collective_curves, p.collective_points);
   }
 }
 
 void cmd_fit(const std::string& in, const std::string& out) {
-  const nlohmann::json doc = read_profile_doc(in);
-  emit(out, dump_profile(fit_profile(doc, profile_gpu(doc, in), in)));
+  const nlohmann::json doc = api::read_profile_doc(in);
+  emit(out, dump_profile(api::fit_profile(doc, profile_gpu(doc, in), in)));
 }
 
 void cmd_show(const std::string& in, const std::string& plot) {
-  const nlohmann::json doc = read_profile_doc(in);
-  const GpuSpec& gpu = profile_gpu(doc, in);
-  const CalibrationProfile p = parse_profile(doc, gpu, in);
-  std::printf("profile %s: gpu %s\nsource: %s\n\n", in.c_str(), p.gpu.c_str(), p.source.c_str());
-
-  std::printf("GEMM: t = FLOPs / (efficiency x peak) + overhead\n");
-  std::printf("%-6s %10s %10s %8s %10s %14s\n", "dtype", "peak TF/s", "efficiency", "overhead", "points", "max residual");
-  for (const auto& [d, f] : p.gemm_fits)
-    std::printf("%-6s %10.1f %10.3f %8s %10d %13.1f%%\n", to_string(d).c_str(), gpu.peak(d).value / 1e12, f.efficiency,
-                format_time(f.overhead_s).c_str(), f.points, f.max_rel_residual * 100);
-  std::printf("\n%-26s %-6s %10s %10s %9s\n", "shape (m x n x k)", "dtype", "measured", "fitted", "residual");
-  for (const auto& g : p.gemm_points) {
-    const GemmFit& f = p.gemm_fit(g.dtype);
-    const double flops = 2 * g.m * g.n * g.k, peak = gpu.peak(g.dtype).value;
-    if (peak <= 0 || f.efficiency <= 0) continue;
-    const double fitted = flops / (flops / (f.efficiency * peak) + f.overhead_s) / 1e12;
-    const std::string shape = fmt("%.0f", g.m) + " x " + fmt("%.0f", g.n) + " x " + fmt("%.0f", g.k);
-    std::printf("%-26s %-6s %10.1f %10.1f %8.1f%%\n", shape.c_str(), to_string(g.dtype).c_str(), g.tflops, fitted,
-                (fitted / g.tflops - 1) * 100);
-  }
-
-  std::printf("\nmemory: copy %s, triad %s; launch overhead %s\n", format_bandwidth(p.copy_bandwidth.value).c_str(),
-              format_bandwidth(p.triad_bandwidth.value).c_str(), format_time(p.launch_overhead.value).c_str());
-  std::printf("NVLink alpha-beta (used where no fitted curve applies): latency %s, all-reduce busbw %s\n",
-              format_time(p.nvlink.latency.value).c_str(), format_bandwidth(p.nvlink.all_reduce_busbw.value).c_str());
-
-  // Curves stored in the profile; points without a stored curve are fitted here so their residuals still show.
-  std::vector<CollectiveCurve> curves = p.collective_curves;
-  bool fitted_now = false;
-  for (const auto& c : fit_collectives(p.collective_points)) {
-    const bool stored = std::any_of(curves.begin(), curves.end(), [&](const auto& s) {
-      return s.op == c.op && s.scope == c.scope && s.ranks == c.ranks && s.nodes == c.nodes && s.algo == c.algo;
-    });
-    if (!stored) curves.push_back(c), fitted_now = true;
-  }
-  if (!curves.empty()) {
-    std::printf("\ncollectives: piecewise alpha-beta, t = latency + busfactor x bytes / busbw per size regime%s\n",
-                fitted_now ? " (some fitted now: `aiscale calibrate fit` stores them)" : "");
-    print_fit_summary(curves, p.collective_points);
-  }
-  for (const auto& c : curves) {
-    std::printf("\n%s, %s, %d ranks on %d node(s)%s\n", c.op.c_str(), c.scope.c_str(), c.ranks, c.nodes,
-                c.algo.empty() ? "" : (", NCCL_ALGO=" + c.algo).c_str());
-    std::printf("  %-12s %12s %12s\n", "from size", "latency", "busbw");
-    for (const auto& g : c.regimes)
-      std::printf("  %-12s %12s %12s\n", format_bytes(g.min_bytes).c_str(), format_time(g.latency.value).c_str(),
-                  format_bandwidth(g.busbw.value).c_str());
-    const auto res = residuals(c, p.collective_points);
-    if (res.empty()) continue;
-    std::printf("  %-12s %14s %14s %9s\n", "size", "measured busbw", "fitted busbw", "residual");
-    for (const auto& r : res)
-      std::printf("  %-12s %14s %14s %8.2f%%\n", format_bytes(r.bytes).c_str(),
-                  format_bandwidth(r.measured_busbw).c_str(), format_bandwidth(r.fitted_busbw).c_str(),
-                  r.rel_error * 100);
-  }
+  const api::CalibrationView v = api::calibration_view(in, api::read_profile_doc(in));
+  std::cout << calibration_report(in, v);
   if (!plot.empty()) {
-    write_file_atomic(plot, plot_svg(p, curves, gpu.peak(Precision::bf16).value / 1e12));
-    std::printf("\nplot written to %s\n", plot.c_str());
+    write_file_atomic(plot, plot_svg(v.profile, v.curves, v.gpu->peak(Precision::bf16).value / 1e12));
+    std::cout << "\nplot written to " << plot << "\n";
   }
 }
 

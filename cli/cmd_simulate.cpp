@@ -2,11 +2,9 @@
 #include <iostream>
 #include <memory>
 
+#include "api/aiscale.hpp"
 #include "cli/common.hpp"
-#include "models/calibration_profile.hpp"
 #include "models/error.hpp"
-#include "sim/analytic.hpp"
-#include "sim/event_engine.hpp"
 
 namespace aiscale::cli {
 
@@ -39,37 +37,30 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("-o,--output", o->output, "Write the output to FILE instead of standard output");
   cmd->callback([o] {
     check_outputs({{"--trace", o->trace}, {"-o", o->output}});  // all destinations before any work
-    const Scenario sc = load_scenario(o->scenario, o->sets);
-    const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
-    const bool event = o->engine == "event";
-    if (!event && (o->exact || !o->trace.empty() || !o->algorithms.empty()))
+    api::SimulateOptions so;
+    so.engine = parse_engine(o->engine, "--engine");
+    if (so.engine != Engine::event && (o->exact || !o->trace.empty() || !o->algorithms.empty()))
       throw Error("--engine", "--exact, --trace and --algorithm need --engine event");
-    Result r;
-    std::vector<std::pair<std::string, std::string>> files;  // written together at the end
-    if (event) {
-      EventOptions eo = parse_event_options(sc.engine);  // the scenario's "engine" section; flags override it
-      eo.exact = eo.exact || o->exact;
-      eo.trace = !o->trace.empty();
-      for (const std::string& a : o->algorithms) {
-        const size_t eq = a.find('=');
-        if (eq == std::string::npos)
-          throw Error("--algorithm", "expected OP=ALG (e.g. all_reduce=tree), got '" + a + "'");
-        eo.algorithms[parse_coll_op(a.substr(0, eq), "--algorithm")] = parse_algorithm(a.substr(eq + 1), "--algorithm");
-      }
-      EventRun run = run_event(sc, prof, eo);
-      if (eo.trace) files.emplace_back(o->trace, std::move(run.trace));
-      r = std::move(run.result);
-    } else {
-      r = simulate_analytic(sc, prof);
+    so.exact = o->exact;
+    so.trace = !o->trace.empty();
+    for (const std::string& a : o->algorithms) {
+      const size_t eq = a.find('=');
+      if (eq == std::string::npos) throw Error("--algorithm", "expected OP=ALG (e.g. all_reduce=tree), got '" + a + "'");
+      so.algorithms[parse_coll_op(a.substr(0, eq), "--algorithm")] = parse_algorithm(a.substr(eq + 1), "--algorithm");
     }
+    so.ops = o->ops && !o->json && !o->csv;
+    const Scenario sc = load_scenario(o->scenario, o->sets);
+    api::Simulation run = api::simulate(sc, so);
     std::string out;
     if (o->json)
-      out = to_json(r, sc).dump(2) + "\n";
+      out = to_json(run.result, sc).dump(2) + "\n";
     else if (o->csv)
-      out = to_csv_header() + "\n" + to_csv_row(r) + "\n";
+      out = to_csv_header() + "\n" + to_csv_row(run.result) + "\n";
     else
-      out = to_report(r, sc);
-    if (o->ops && !o->json && !o->csv) out += "\n" + ops_table(time_ops(sc, prof));
+      out = to_report(run.result, sc);
+    if (so.ops) out += "\n" + ops_table(run.ops);
+    std::vector<std::pair<std::string, std::string>> files;  // written together at the end
+    if (so.trace) files.emplace_back(o->trace, std::move(run.trace));
     if (!o->output.empty()) files.emplace_back(o->output, out);
     write_files_atomic(files);
     if (o->output.empty()) std::cout << out;

@@ -7,23 +7,45 @@
 #ifdef AISCALE_HAVE_MPI
 #include <mpi.h>
 #endif
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
 
+#include "api/aiscale.hpp"
 #include "cli/common.hpp"
 #include "models/error.hpp"
-#include "sim/sweep.hpp"
 
 namespace aiscale::cli {
 
 extern int g_exit_code;
 
 namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+CancelToken g_stop;  // SIGINT/SIGTERM: finish the rows in flight, write them, and exit 130
+extern "C" void on_signal(int) { g_stop.cancel(); }
+
+// A progress bar on stderr, redrawn at most every 200 ms.
+class ProgressBar : public Observer {
+ public:
+  void on_progress(const Progress& p) override {
+    using clock = std::chrono::steady_clock;
+    const auto now = clock::now();
+    if (p.done != p.total && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - t0_).count();
+    const double rate = p.done / std::max(elapsed, 1e-9);
+    const int width = 30;
+    const int fill = p.total == 0 ? width : int(width * p.done / p.total);
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", std::string(fill, '#').c_str(),
+                 std::string(width - fill, '.').c_str(), p.done, p.total, rate,
+                 rate > 0 ? (p.total - p.done) / rate : 0.0);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_{};
+};
 
 // Launched by mpirun with more than one rank? (OpenMPI and MPICH/PMI set these before main.)
 int env_int(const char* a, const char* b) {
@@ -70,33 +92,27 @@ void add_sweep_command(CLI::App& app) {
 #else
     if (distributed) throw Error("mpirun", "this aiscale was built without MPI; install libopenmpi-dev and rebuild");
 #endif
-    check_utf8_args("--set", o->sets);
-    check_utf8_args("--grid", o->grids);
-    check_utf8_args("--zip", o->zips);
-    nlohmann::json base = o->base ? read_scenario_file(*o->base) : default_scenario_json();
-    apply_overrides(base, o->sets);
-    std::string dir = o->base ? std::filesystem::path(*o->base).parent_path().string() : ".";
-    if (dir.empty()) dir = ".";
     format_for(o->output);  // reject a bad output name before any work
     check_outputs({{"-o", o->output}});
-    SweepSpec spec = make_sweep(base, dir, o->grids, o->zips);
-    spec.event_engine = o->engine == "event";
+    const SweepSpec spec =
+        api::make_sweep_from(o->base, o->sets, o->grids, o->zips, parse_engine(o->engine, "--engine"));
     SweepOptions opt;
     opt.output = o->output;
     opt.jobs = o->jobs > 0 ? o->jobs : std::max(1u, std::thread::hardware_concurrency());
     opt.resume = o->resume;
-    opt.progress = ::isatty(STDERR_FILENO);
-    opt.stop = &g_stop;
+    ProgressBar bar;
+    RunControl control{::isatty(STDERR_FILENO) ? &bar : nullptr, &g_stop};
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    const SweepStats st = distributed ? run_sweep_mpi(spec, opt) : run_sweep(spec, opt);
+    const SweepStats st = distributed ? run_sweep_mpi(spec, opt, control) : run_sweep(spec, opt, control);
+    if (control.observer) std::fprintf(stderr, "\n");
     if (distributed && env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK") != 0) return;
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     std::fprintf(stderr, "aiscale sweep: %zu rows (%zu computed, %zu kept from before, %zu invalid, %zu out of memory) "
                  "in %.2f s -> %s%s\n", st.skipped + st.written, st.written, st.skipped, st.invalid, st.oom, st.seconds,
                  o->output.c_str(), st.interrupted ? " (interrupted; run again with --resume)" : "");
-    if (st.interrupted) g_exit_code = 130;
+    if (st.interrupted) g_exit_code = kExitInterrupted;
   });
 }
 

@@ -6,11 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "api/aiscale.hpp"
 #include "cli/common.hpp"
-#include "topology/analysis.hpp"
-#include "topology/bom.hpp"
-#include "topology/builder.hpp"
-#include "topology/export.hpp"
 
 namespace aiscale::cli {
 
@@ -27,8 +24,9 @@ struct TopologyArgs {
 void run_topology(const TopologyArgs& args) {
   check_outputs({{"--dot", args.dot}, {"--simgrid", args.simgrid}});  // all destinations before any work
   const Scenario s = load_scenario(args.scenario, args.sets);
-  const topology::Topology topo = topology::build_topology(s.cluster);
-  const topology::Analysis analysis = topology::analyse(topo);
+  const api::NetworkView net = api::build_network(s);
+  const topology::Topology& topo = net.topology;
+  const topology::Analysis& analysis = net.analysis;
   std::vector<std::pair<std::string, std::string>> files;
   if (!args.dot.empty()) files.emplace_back(args.dot, topology::to_dot(topo));
   if (!args.simgrid.empty()) files.emplace_back(args.simgrid, topology::to_simgrid_platform(topo));

@@ -5,7 +5,7 @@
 
 #include "cli/common.hpp"
 #include "models/error.hpp"
-#include "sim/validate.hpp"
+#include "api/aiscale.hpp"
 
 namespace aiscale::cli {
 
@@ -28,7 +28,7 @@ void add_validate_command(CLI::App& app) {
     if (max_mape->count() > 0 && !(std::isfinite(o->max_mape) && o->max_mape >= 0))
       throw Error("--max-mape", "must be a finite percentage >= 0 (e.g. 10), got " + max_mape->as<std::string>());
     const ValidationReport rep = run_validation(collect_scenario_files(o->path));
-    std::cout << (o->json ? to_json(rep).dump(2) + "\n" : to_table(rep));
+    std::cout << (o->json ? to_json(rep).dump(2) + "\n" : validation_table(rep));
     if (o->max_mape >= 0 && rep.all.mape > o->max_mape) {
       std::cerr << "aiscale: validation MAPE " << rep.all.mape << "% exceeds --max-mape " << o->max_mape << "%\n";
       g_exit_code = kExitCheckFailed;

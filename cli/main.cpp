@@ -6,10 +6,19 @@
 
 #include "cli/common.hpp"
 #include "models/error.hpp"
+#include "sim/cancel.hpp"
 
 namespace aiscale::cli {
 int g_exit_code = kExitOk;
+
+namespace {
+// "flag: message", or the message alone for an error that names no field.
+std::string located(const std::string& path, const std::string& message) {
+  const std::string where = flag_for(path);
+  return where.empty() ? message : where + ": " + message;
 }
+}  // namespace
+}  // namespace aiscale::cli
 
 int main(int argc, char** argv) {
   using namespace aiscale::cli;
@@ -45,11 +54,14 @@ int main(int argc, char** argv) {
     std::cerr << "aiscale: error: " << e.what() << " (see --help)\n";
     return kExitBadInput;
   } catch (const aiscale::ValidationError& e) {
-    for (const auto& i : e.issues()) std::cerr << "aiscale: error: " << i.path << ": " << i.message << "\n";
+    for (const auto& i : e.issues()) std::cerr << "aiscale: error: " << located(i.path, i.message) << "\n";
     return kExitBadInput;
   } catch (const aiscale::Error& e) {
-    std::cerr << "aiscale: error: " << e.what() << "\n";
+    std::cerr << "aiscale: error: " << located(e.path(), e.message()) << "\n";
     return kExitBadInput;
+  } catch (const aiscale::Cancelled&) {
+    std::cerr << "aiscale: interrupted\n";
+    return kExitInterrupted;
   } catch (const std::exception& e) {
     std::cerr << "aiscale: internal error: " << e.what() << "\n";
     return 3;

@@ -292,23 +292,25 @@ nlohmann::json read_json_file(const std::string& path) {
 
 void apply_overrides(nlohmann::json& doc, const std::vector<std::string>& sets) {
   for (const auto& s : sets) {
+    if (!valid_utf8(s))
+      throw Error("overrides", "'" + s.substr(0, s.find('=')) + "=...' is not valid UTF-8 text; retype the value in UTF-8");
     const auto eq = s.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw Error("--set", "'" + s + "' is not path=value (e.g. --set parallelism.tp=4)");
+      throw Error("overrides", "'" + s + "' is not path=value (e.g. parallelism.tp=4)");
     const std::string path = s.substr(0, eq), value = s.substr(eq + 1);
     nlohmann::json* node = &doc;
     size_t start = 0;
     while (true) {
       const size_t dot = path.find('.', start);
       const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (key.empty()) throw Error("--set", "empty component in path '" + path + "'");
+      if (key.empty()) throw Error("overrides", "empty component in path '" + path + "'");
       if (!node->is_object()) {
         // Replacing a preset name by an object would silently drop the preset; say so.
-        throw Error("--set " + path, "'" + path.substr(0, start ? start - 1 : 0) +
+        throw Error("overrides " + path, "'" + path.substr(0, start ? start - 1 : 0) +
                                          "' is not an object in this scenario, so it has no field '" + key + "'");
       }
       if (dot == std::string::npos) {
-        (*node)[key] = override_value(value, "--set " + path);
+        (*node)[key] = override_value(value, "overrides " + path);
         break;
       }
       node = &(*node)[key];

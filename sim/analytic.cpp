@@ -246,36 +246,6 @@ std::vector<OpTiming> time_ops(const Scenario& sc, const CalibrationProfile& pro
   return out;
 }
 
-std::string ops_table(const std::vector<OpTiming>& ops) {
-  std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%-15s %-22s %-10s %-34s %12s %10s\n", "section", "op", "phase", "shape / size",
-                "time", "TFLOP/s");
-  out += buf;
-  for (const auto& t : ops) {
-    const Op& o = t.op;
-    const char* phase = o.phase == Phase::forward ? "fwd" : o.phase == Phase::backward ? "bwd" : "recompute";
-    std::string shape;
-    if (o.kind == OpKind::gemm) {
-      std::snprintf(buf, sizeof buf, "%gx%gx%g%s", o.m, o.n, o.k,
-                    o.batch > 1 ? (" x" + std::to_string(static_cast<long>(o.batch))).c_str() : "");
-      shape = buf;
-    } else if (o.kind == OpKind::collective) {
-      shape = to_string(o.coll) + " " + to_string(o.group) + " " + format_bytes(o.bytes) + (o.overlapped ? " (ovl)" : "");
-    } else if (o.kind == OpKind::attention) {
-      std::snprintf(buf, sizeof buf, "%.3g GFLOP", o.flops / 1e9);
-      shape = buf;
-    } else {
-      shape = format_bytes(o.bytes);
-    }
-    const double tflops = o.flops > 0 && t.time_s > 0 ? o.flops / t.time_s / 1e12 : 0;
-    std::snprintf(buf, sizeof buf, "%-15s %-22s %-10s %-34s %12s %10s\n", t.section.c_str(), o.name, phase,
-                  shape.c_str(), format_time(t.time_s).c_str(), tflops > 0 ? std::to_string(int(tflops)).c_str() : "");
-    out += buf;
-  }
-  return out;
-}
-
 Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile) {
   return simulate_analytic(sc, profile, build_workload(sc));
 }

@@ -60,7 +60,6 @@ struct OpTiming {
   double time_s = 0;
 };
 std::vector<OpTiming> time_ops(const Scenario& sc, const CalibrationProfile& profile);
-std::string ops_table(const std::vector<OpTiming>& ops);
 
 // Runs the analytic engine on a parsed scenario with its calibration profile.
 Result simulate_analytic(const Scenario& sc, const CalibrationProfile& profile);

@@ -1,11 +1,13 @@
 #include "sim/event_engine.hpp"
 
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
@@ -1133,7 +1135,9 @@ void write_all(int fd, const std::string& data) {
 
 long event_actor_limit() { return actors_allowed(max_map_count()); }
 
-EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options) {
+EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options,
+                   const CancelToken* cancel) {
+  throw_if_cancelled(cancel);
   // Frame: 'E' + error JSON, or 'R' + 16 hex digits of the result JSON's length + result JSON + trace bytes.
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("event engine: cannot create a pipe");
@@ -1163,7 +1167,20 @@ EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const 
   std::string in;
   char buf[1 << 16];
   for (;;) {
+    // Wake every 20 ms to look at the cancel token: a cancelled run ends its child within that and returns nothing.
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, cancel ? 20 : -1);
+    if (is_cancelled(cancel)) {
+      ::kill(pid, SIGKILL);
+      ::close(fds[0]);
+      int ignored = 0;
+      ::waitpid(pid, &ignored, 0);
+      throw Cancelled();
+    }
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     in.append(buf, static_cast<size_t>(n));
   }

@@ -8,6 +8,7 @@
 
 #include "models/calibration_profile.hpp"
 #include "models/scenario.hpp"
+#include "sim/cancel.hpp"
 #include "sim/event_collectives.hpp"
 #include "sim/result.hpp"
 
@@ -63,7 +64,10 @@ struct EventRun {
 // mappings, and Linux caps a process's mappings at /proc/sys/vm/max_map_count (65,530 by default).
 long event_actor_limit();
 
-EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});
+// With `cancel` set while it runs, the simulation process is killed and reaped and Cancelled is thrown; nothing is
+// returned or written.
+EventRun run_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {},
+                   const CancelToken* cancel = nullptr);
 // The Result of run_event (engine "event").
 Result simulate_event(const Scenario& sc, const CalibrationProfile& profile, const EventOptions& options = {});
 

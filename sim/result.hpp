@@ -1,5 +1,5 @@
 #pragma once
-// The Result of simulating one scenario (schema aiscale/result/v1) and its renderings: report, JSON, CSV.
+// The Result of simulating one scenario (schema aiscale/result/v1) and its machine formats: JSON and CSV.
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +62,9 @@ struct Result {
   std::optional<LinkSummary> links;  // event engine only
 };
 
+// The warning a result carries when it does not fit in memory: which stage needs how much of how much.
+std::string memory_shortfall(const MemoryBreakdown& m, const std::string& gpu_name);
+
 // Fills the figures that follow from the step time: throughput, TFLOP/s, MFU/HFU, memory, training totals and
 // warnings (both engines).
 void complete_result(Result& r, const Scenario& sc, double step_time_s, double model_flops, double hardware_flops);
@@ -69,7 +72,5 @@ void complete_result(Result& r, const Scenario& sc, double step_time_s, double m
 nlohmann::json to_json(const Result& r, const Scenario& sc);
 std::string to_csv_header();
 std::string to_csv_row(const Result& r);
-// Human-readable report for the terminal.
-std::string to_report(const Result& r, const Scenario& sc);
 
 }  // namespace aiscale

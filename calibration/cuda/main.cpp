@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <string>
@@ -16,7 +17,7 @@
 #include "calibration/cuda/bench_cuda.hpp"
 #include "calibration/gemm_shapes.hpp"
 #include "calibration/profile_io.hpp"
-#include "cli/common.hpp"
+#include "models/file_io.hpp"
 #include "models/error.hpp"
 #include "models/scenario.hpp"
 
@@ -115,7 +116,8 @@ int run(int argc, char** argv, gpu::ProcessGroup& group) {
   if (o.has("gemm")) {
     std::vector<GemmShape> shapes = standard_gemm_grid(o.quick);
     if (!o.scenario.empty()) {
-      const Scenario sc = cli::load_scenario(o.scenario, {});
+      const std::string dir = std::filesystem::path(o.scenario).parent_path().string();
+      const Scenario sc = parse_scenario(read_scenario_file(o.scenario), dir.empty() ? "." : dir);
       shapes = merge_shapes(std::move(shapes), scenario_gemm_shapes(sc));
     }
     if (leader) r.gemm = gpu::run_gemm(o, shapes, log);
@@ -129,7 +131,7 @@ int run(int argc, char** argv, gpu::ProcessGroup& group) {
   }
   if (!leader) return 0;
   const nlohmann::json doc = profile_from_bench(r, *spec);
-  cli::write_file_atomic(o.output, dump_profile(doc));
+  write_file_atomic(o.output, dump_profile(doc));
   log("wrote " + o.output);
   return 0;
 }

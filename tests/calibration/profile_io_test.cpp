@@ -6,7 +6,7 @@
 #include "calibration/collective_fit.hpp"
 #include "calibration/nccl_tests.hpp"
 #include "calibration/profile_io.hpp"
-#include "calibration/svg_plot.hpp"
+#include "report/calibration_plot.hpp"
 #include "models/error.hpp"
 
 using namespace aiscale;

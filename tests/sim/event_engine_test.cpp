@@ -8,6 +8,7 @@
 #include <set>
 
 #include "models/error.hpp"
+#include "report/result_report.hpp"
 #include "sim/analytic.hpp"
 #include "sim/event_collectives.hpp"
 #include "sim/event_platform.hpp"

@@ -1,14 +1,14 @@
-#include "sim/validate.hpp"
+#include "studies/validate.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "models/calibration_profile.hpp"
 #include "models/error.hpp"
 #include "sim/analytic.hpp"
+#include "sim/engine.hpp"
+#include "studies/load.hpp"
 
 namespace aiscale {
 
@@ -46,13 +46,16 @@ void add(SuiteStats& s, double ape) {
 }
 }  // namespace
 
-ValidationReport run_validation(const std::vector<std::string>& files) {
+ValidationReport run_validation(const std::vector<std::string>& files, const RunControl& control) {
   ValidationReport rep;
-  for (const auto& file : files) {
-    const Scenario sc = parse_scenario(read_json_file(file), fs::path(file).parent_path().string());
+  for (size_t i = 0; i < files.size(); ++i) {
+    control.check();
+    control.progress(i, files.size(), "cases");
+    const std::string& file = files[i];
+    nlohmann::json doc = read_json_file(file);
+    const Scenario sc = load_document(doc, scenario_dir(file), {});
     if (!sc.validation) throw Error(file, "has no \"validation\" block with a measured value to compare against");
-    const CalibrationProfile prof = load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir);
-    const Result r = simulate_analytic(sc, prof);
+    const Result r = simulate_analytic(sc, shared_profile(sc));
     ValidationCase c;
     c.file = file;
     c.name = sc.name;
@@ -66,30 +69,8 @@ ValidationReport run_validation(const std::vector<std::string>& files) {
     add(rep.suites[c.suite], std::fabs(c.error_pct));
     rep.cases.push_back(c);
   }
+  control.progress(files.size(), files.size(), "cases");
   return rep;
-}
-
-std::string to_table(const ValidationReport& rep) {
-  std::ostringstream o;
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%-32s %-14s %-24s %10s %10s %8s\n", "case", "suite", "metric", "measured",
-                "predicted", "error");
-  o << buf;
-  for (const auto& c : rep.cases) {
-    std::snprintf(buf, sizeof buf, "%-32s %-14s %-24s %10.4g %10.4g %+7.1f%%\n", c.name.c_str(), c.suite.c_str(),
-                  c.metric.c_str(), c.measured, c.predicted, c.error_pct);
-    o << buf;
-  }
-  o << "\n";
-  for (const auto& [name, s] : rep.suites) {
-    std::snprintf(buf, sizeof buf, "%-32s %3d cases   MAPE %5.1f%%   max %5.1f%%\n",
-                  name.empty() ? "(no suite)" : name.c_str(), s.cases, s.mape, s.max_ape);
-    o << buf;
-  }
-  std::snprintf(buf, sizeof buf, "%-32s %3d cases   MAPE %5.1f%%   max %5.1f%%\n", "all", rep.all.cases, rep.all.mape,
-                rep.all.max_ape);
-  o << buf;
-  return o.str();
 }
 
 nlohmann::json to_json(const ValidationReport& rep) {

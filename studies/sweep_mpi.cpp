@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "models/error.hpp"
-#include "sim/sweep.hpp"
+#include "studies/sweep.hpp"
 
 namespace aiscale {
 
@@ -21,14 +21,14 @@ struct WorkMsg {
 
 bool sweep_mpi_available() { return true; }
 
-SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt) {
+SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt, const RunControl& control) {
   const auto t0 = std::chrono::steady_clock::now();
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   SweepStats st;
   st.total = spec.size();
-  if (size < 2) return run_sweep(spec, opt);
+  if (size < 2) return run_sweep(spec, opt, control);
 
   if (rank != 0) {
     const RowFormat fmt = format_for(opt.output);
@@ -42,7 +42,7 @@ SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt) {
       // Result message: k, then one status byte, then the formatted line.
       std::string msg(sizeof w.k + 1, '\0');
       std::memcpy(msg.data(), &w.k, sizeof w.k);
-      msg[sizeof w.k] = row.status == "invalid" ? 'i' : row.status == "oom" ? 'o' : 'k';
+      msg[sizeof w.k] = row.status == RowStatus::invalid ? 'i' : row.status == RowStatus::oom ? 'o' : 'k';
       msg += format_row(spec, row, fmt);
       MPI_Send(msg.data(), int(msg.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD);
     }
@@ -52,7 +52,7 @@ SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt) {
   SweepOutput out(spec, opt.output, opt.resume);
   const auto& todo = out.todo();
   st.skipped = out.skipped();
-  size_t next = 0;
+  size_t next = 0, received = 0;
   int active = size - 1;
   std::string buf;
   while (active > 0) {
@@ -66,9 +66,11 @@ SweepStats run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt) {
       uint64_t k = 0;
       std::memcpy(&k, buf.data(), sizeof k);
       const char s = buf[sizeof k];
-      out.put(size_t(k), buf.substr(sizeof k + 1), s == 'i' ? "invalid" : s == 'o' ? "oom" : "ok");
+      out.put(size_t(k), buf.substr(sizeof k + 1),
+              s == 'i' ? RowStatus::invalid : s == 'o' ? RowStatus::oom : RowStatus::ok);
+      control.progress(++received, todo.size(), "rows");
     }
-    const bool stop = opt.stop && opt.stop->load();
+    const bool stop = control.cancelled();
     if (next < todo.size() && !stop) {
       const WorkMsg w{next, todo[next]};
       ++next;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "models/error.hpp"
-#include "sim/sweep.hpp"
+#include "studies/sweep.hpp"
 
 using namespace aiscale;
 
@@ -47,9 +47,9 @@ TEST(Sweep, BadGridsAreErrors) {
   EXPECT_THROW(make_sweep(base(), ".", {}, {}), Error);
   // A value that only makes the plan inconsistent is not a bad grid: it becomes an invalid row.
   const SweepSpec s = make_sweep(base(), ".", {"parallelism.tp=5,8"}, {});
-  EXPECT_EQ(evaluate_row(s, 0).status, "invalid");
+  EXPECT_EQ(evaluate_row(s, 0).status, RowStatus::invalid);
   EXPECT_NE(evaluate_row(s, 0).reason.find("parallelism.tp"), std::string::npos);
-  EXPECT_EQ(evaluate_row(s, 1).status, "ok");
+  EXPECT_EQ(evaluate_row(s, 1).status, RowStatus::ok);
 }
 
 TEST(Sweep, GridRowCountIsCheckedForOverflowAndBounded) {
@@ -71,7 +71,7 @@ TEST(Sweep, GridRowCountIsCheckedForOverflowAndBounded) {
     make_sweep(base(), ".", grids, {});
     FAIL() << "a 2^64-row grid was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.path(), "--grid");
+    EXPECT_EQ(e.path(), "sweep.grid");
     EXPECT_NE(e.message().find("1.84e+19 rows"), std::string::npos) << e.message();
   }
   grids.resize(3);  // 16.7 million rows: over the limit
@@ -84,7 +84,7 @@ TEST(Sweep, JsonlRowWithInvalidUtf8ValueDoesNotThrow) {
   s.axes.push_back({{"name"}, {{"a"}, {"\xff"}}});
   SweepRow row;
   row.index = 1;
-  row.status = "invalid";
+  row.status = RowStatus::invalid;
   row.reason = "bad \xfe";
   std::string line;
   ASSERT_NO_THROW(line = format_row(s, row, RowFormat::jsonl));
@@ -95,7 +95,7 @@ TEST(Sweep, JsonlRowWithInvalidUtf8ValueDoesNotThrow) {
 TEST(Sweep, OutOfMemoryIsARowWithItsReason) {
   const SweepSpec s = make_sweep(base(), ".", {"parallelism.pp=1", "parallelism.tp=1", "parallelism.zero=0", "training.global_batch=2048"}, {});
   const SweepRow r = evaluate_row(s, 0);
-  EXPECT_EQ(r.status, "oom");
+  EXPECT_EQ(r.status, RowStatus::oom);
   EXPECT_NE(r.reason.find("memory"), std::string::npos);
   EXPECT_GT(r.result.step_time_s, 0);
 }
@@ -138,20 +138,20 @@ TEST(Sweep, ExpertParallelismAndScheduleOnMixtral) {
   ASSERT_EQ(ep.size(), 6u);
   for (size_t i = 1; i < 4; ++i) {
     const SweepRow r = evaluate_row(ep, i);
-    EXPECT_EQ(r.status, "ok") << r.reason;
+    EXPECT_EQ(r.status, RowStatus::ok) << r.reason;
     EXPECT_GT(r.result.step_time_s, 0);
   }
   for (size_t i : {4u, 5u}) {
     const SweepRow r = evaluate_row(ep, i);
-    EXPECT_EQ(r.status, "invalid");
+    EXPECT_EQ(r.status, RowStatus::invalid);
     EXPECT_NE(r.reason.find("parallelism.ep"), std::string::npos) << r.reason;
   }
   const SweepSpec sched = make_sweep(doc, dir, {"parallelism.schedule=1f1b,zb-h1", "parallelism.vpp=1,2"}, {});
   const SweepRow one_f = evaluate_row(sched, 0), zb = evaluate_row(sched, 2), zb_vpp = evaluate_row(sched, 3);
-  EXPECT_EQ(one_f.status, "ok");
-  EXPECT_EQ(zb.status, "ok");
+  EXPECT_EQ(one_f.status, RowStatus::ok);
+  EXPECT_EQ(zb.status, RowStatus::ok);
   EXPECT_LE(zb.result.step_time_s, one_f.result.step_time_s);
-  EXPECT_EQ(zb_vpp.status, "invalid");
+  EXPECT_EQ(zb_vpp.status, RowStatus::invalid);
   EXPECT_NE(zb_vpp.reason.find("parallelism.schedule"), std::string::npos) << zb_vpp.reason;
   EXPECT_THROW(make_sweep(doc, dir, {"parallelism.schedule=zb-h2"}, {}), Error);
 }

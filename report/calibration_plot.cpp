@@ -1,11 +1,11 @@
-#include "calibration/svg_plot.hpp"
+#include "report/calibration_plot.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "calibration/collective_fit.hpp"
-#include "models/svg_plot.hpp"
+#include "report/svg_plot.hpp"
 
 namespace aiscale::calibration {
 

@@ -1,4 +1,5 @@
-#include "sim/plan.hpp"
+#include "studies/plan.hpp"
+#include "report/tables.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +7,7 @@
 #include <set>
 
 #include "models/error.hpp"
-#include "models/svg_plot.hpp"
+#include "report/svg_plot.hpp"
 #include "models/transformer.hpp"
 #include "sim/analytic.hpp"
 #include "tests/scenario_support.hpp"
@@ -348,7 +349,7 @@ TEST(Plan, EveryGpuCountMustGiveABuildableNetwork) {
     run_plan(f.sc, f.prof, o);
     FAIL() << "a GPU count whose network cannot be built must be refused";
   } catch (const Error& e) {
-    EXPECT_EQ(e.path(), "--gpus");
+    EXPECT_EQ(e.path(), "plan.gpus");
     EXPECT_NE(e.message().find("4096 GPUs: cluster.scale_out.tiers"), std::string::npos) << e.message();
   }
   o.gpu_counts = {1024, 2048};

@@ -1,4 +1,4 @@
-#include "sim/plan.hpp"
+#include "studies/plan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,11 +9,12 @@
 #include <mutex>
 #include <numeric>
 #include <set>
-#include <thread>
 
 #include "models/error.hpp"
 #include "models/memory.hpp"
 #include "sim/analytic.hpp"
+#include "sim/engine.hpp"
+#include "studies/parallel_for.hpp"
 #include "topology/builder.hpp"
 
 namespace aiscale {
@@ -22,7 +23,7 @@ Objective parse_objective(const std::string& s) {
   if (s == "time") return Objective::time;
   if (s == "cost") return Objective::cost;
   if (s == "energy") return Objective::energy;
-  throw Error("--objective", "'" + s + "' is not one of time, cost, energy");
+  throw Error("plan.objective", "'" + s + "' is not one of time, cost, energy");
 }
 
 std::string to_string(Objective o) {
@@ -79,7 +80,7 @@ PlanDims parse_dims(const std::string& csv) {
     }
     for (const auto& n : kDims)
       if (k == n.name) d.*(n.flag) = known = true;
-    if (!known) throw Error("--vary", "'" + k + "' is not one of " + all_dims() + ", all");
+    if (!known) throw Error("plan.vary", "'" + k + "' is not one of " + all_dims() + ", all");
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -116,68 +117,123 @@ bool same_plan(const ParallelPlan& a, const ParallelPlan& b) {
 
 }  // namespace
 
-PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& opt) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PlanReport rep;
-  const TransformerConfig& m = base.model;
-  const TrainingSpec& tr = base.training;
-  const int gpn = base.cluster.gpus_per_node;
-  std::vector<int> counts = opt.gpu_counts;
-  if (counts.empty()) counts.push_back(base.cluster.gpus());
+void check_gpu_counts(const ClusterSpec& base, const std::vector<int>& counts) {
+  const int gpn = base.gpus_per_node;
   for (int g : counts) {
     if (g <= 0 || g % gpn != 0)
-      throw Error("--gpus",
+      throw Error("plan.gpus",
                   std::to_string(g) + " is not a positive multiple of " + std::to_string(gpn) + " GPUs per node");
     // The network each GPU count implies must be one `aiscale topology` can build.
-    ClusterSpec cluster = base.cluster;
+    ClusterSpec cluster = base;
     cluster.nodes = g / gpn;
     try {
       topology::check_topology(cluster);
     } catch (const Error& e) {
-      throw Error("--gpus", std::to_string(g) + " GPUs: " + e.path() + ": " + e.message());
+      throw Error("plan.gpus", std::to_string(g) + " GPUs: " + e.path() + ": " + e.message());
     }
   }
+}
 
-  const ParallelPlan& b = base.plan;
-  const PlanDims& dims = opt.dims;
-  const bool moe = m.moe.enabled();
-  rep.moe = moe;
-  rep.framework = tr.framework;
-  auto values = [](bool vary, std::vector<int> all, int fixed) { return vary ? all : std::vector<int>{fixed}; };
-  auto with = [](std::vector<int> v, int x) {  // v plus x, sorted, no duplicates
-    if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
-    std::sort(v.begin(), v.end());
-    return v;
+std::vector<int> parse_gpu_counts(const std::string& list, const std::string& range) {
+  std::vector<int> out;
+  auto to_int = [](const std::string& s, const char* field) {
+    size_t used = 0;
+    long v = 0;
+    try {
+      v = std::stol(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size() || v <= 0 || v > 10000000) throw Error(field, "'" + s + "' is not a positive GPU count");
+    return int(v);
   };
+  if (!list.empty()) {
+    size_t start = 0;
+    while (true) {
+      const size_t c = list.find(',', start);
+      out.push_back(to_int(list.substr(start, c == std::string::npos ? std::string::npos : c - start), "plan.gpus"));
+      if (c == std::string::npos) break;
+      start = c + 1;
+    }
+  }
+  if (!range.empty()) {
+    const size_t dots = range.find("..");
+    if (dots == std::string::npos) throw Error("plan.gpus_range", "'" + range + "' is not A..B or A..B:STEP");
+    const size_t colon = range.find(':', dots);
+    const int a = to_int(range.substr(0, dots), "plan.gpus_range");
+    const int b = to_int(range.substr(dots + 2, colon == std::string::npos ? std::string::npos : colon - dots - 2),
+                         "plan.gpus_range");
+    const int step = colon == std::string::npos ? 0 : to_int(range.substr(colon + 1), "plan.gpus_range");
+    if (b < a) throw Error("plan.gpus_range", "the end is below the start");
+    constexpr long kMaxCounts = 4096;
+    if (step && (long(b) - a) / step + 1 > kMaxCounts)
+      throw Error("plan.gpus_range", "'" + range + "' gives " + std::to_string((long(b) - a) / step + 1) +
+                                         " GPU counts; at most " + std::to_string(kMaxCounts) +
+                                         " are allowed: use a larger STEP or a narrower range");
+    for (long g = a; g <= b; g = step ? g + step : g * 2) out.push_back(int(g));
+  }
+  return out;
+}
+
+void check_plan_options(const Scenario& base, const PlanOptions& opt) {
+  if ((opt.deadline_days > 0 || opt.budget_usd > 0) && base.training.tokens <= 0)
+    throw Error("plan.deadline", "a deadline or budget needs training.tokens in the scenario to compute time and "
+                                 "cost to train");
+}
+
+namespace {
+
+std::vector<int> values(bool vary, std::vector<int> all, int fixed) { return vary ? all : std::vector<int>{fixed}; }
+
+std::vector<int> with(std::vector<int> v, int x) {  // v plus x, sorted, no duplicates
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// A pipeline split: pp stages, with `first` and `last` layers on the end stages (0: an even share).
+struct Split {
+  int pp, first, last;
+  bool operator==(const Split&) const = default;
+};
+
+// The values each plan dimension takes in the search (a fixed dimension takes the base scenario's value).
+struct SearchSpace {
+  std::vector<int> tps, cps, mbs, zeros, rcs, eps;
+  std::vector<Split> splits;
+};
+
+SearchSpace search_space(const Scenario& base, const PlanDims& dims) {
+  const TransformerConfig& m = base.model;
+  const TrainingSpec& tr = base.training;
+  const ParallelPlan& b = base.plan;
+  const bool moe = m.moe.enabled();
+  SearchSpace space;
+  std::vector<int>& tps = space.tps;
+  std::vector<int>& cps = space.cps;
+  std::vector<Split>& splits = space.splits;
   const int tp_limit = std::max(base.cluster.scale_up.domain_size, 1);
-  std::vector<int> tps;
   for (int t = 1; t <= tp_limit; t *= 2) tps.push_back(t);
   tps = values(dims.tp, tps, b.tp);
   // Context parallelism: powers of two whose 2*cp chunks split the sequence (Megatron-Core's load-balanced causal
   // split) and leave each rank at least 1,024 tokens; shorter blocks cannot hide the K/V exchange behind attention.
-  std::vector<int> cps;
   for (int c = 1; c <= 32; c *= 2)
     if (c == 1 || (tr.seq_len % (2 * c) == 0 && tr.seq_len / c >= 1024)) cps.push_back(c);
   cps = dims.cp ? with(cps, b.cp) : std::vector<int>{b.cp};
   // Micro-batches up to 16 sequences: SC21's Table 1 runs used 16 without pipelining (Megatron-LM v2.5
   // examples/sc21/run_table_1.sh).
-  const std::vector<int> mbs = values(dims.micro_batch, {1, 2, 4, 8, 16}, b.micro_batch);
-  const std::vector<int> zeros = values(dims.zero, {0, 1, 2, 3}, b.zero);
-  const std::vector<int> rcs = values(dims.recompute, {0, 1, 2}, int(b.recompute));
+  space.mbs = values(dims.micro_batch, {1, 2, 4, 8, 16}, b.micro_batch);
+  space.zeros = values(dims.zero, {0, 1, 2, 3}, b.zero);
+  space.rcs = values(dims.recompute, {0, 1, 2}, int(b.recompute));
   // Expert parallelism: the divisors of the expert count (dense models: 1); etp 0 means "as tp", 1 is the
   // Megatron-Core MoE parallel folding choice of no tensor parallelism inside the experts.
-  const std::vector<int> eps = !dims.ep ? std::vector<int>{b.ep}
-                               : moe    ? divisors(m.moe.experts, m.moe.experts)
-                                        : std::vector<int>{1};
+  space.eps = !dims.ep ? std::vector<int>{b.ep}
+             : moe    ? divisors(m.moe.experts, m.moe.experts)
+                      : std::vector<int>{1};
 
   // Pipeline splits: pp dividing the layers evenly, and for powers of two that do not, Llama 3's uneven split:
   // the inner stages take ceil(layers/pp) each and the first and last stages share the rest (they also hold the
   // embedding and the LM head), e.g. 126 layers on 16 stages as 7 + 14 x 8 + 7.
-  struct Split {
-    int pp, first, last;
-    bool operator==(const Split&) const = default;
-  };
-  std::vector<Split> splits;
   if (dims.pp) {
     for (int d : divisors(m.layers, 128)) splits.push_back({d, 0, 0});
     for (int pp = 2; pp <= std::min(128, m.layers); pp *= 2) {
@@ -191,15 +247,70 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
     splits.push_back({b.pp, b.first_stage_layers, b.last_stage_layers});
   }
 
-  // Enumerate, validate and filter by memory (cheap) before timing anything. Checks that validate_plan would
-  // fail anyway (divisibility) are made first, so that most invalid combinations cost no validation.
-  struct Item {
-    int gpus;
-    ParallelPlan plan;
+  return space;
+}
+
+struct Item {
+  int gpus;
+  ParallelPlan plan;
+};
+
+// The ZeRO stages and recompute levels of one configuration (`shape`, whose other fields are set) that are valid and
+// fit, less those a lighter setting dominates, go into `items`.
+void add_settings(const ParallelPlan& shape, int gpus, const Scenario& base, const ClusterSpec& cluster,
+                  const SearchSpace& space, PlanReport& rep, std::vector<Item>& items) {
+  const TransformerConfig& m = base.model;
+  const TrainingSpec& tr = base.training;
+  struct Fit {
+    int z, rc;
+    ParallelPlan p;
   };
+  std::vector<Fit> fits;
+  for (int z : space.zeros) {
+    if (z == 3 && shape.pp > 1) continue;  // ZeRO-3 with pipelining: excluded, as validate_plan warns
+    for (int rc : space.rcs) {
+      ParallelPlan p = shape;
+      p.zero = z;
+      p.recompute = Recompute(rc);
+      Diagnostics d;
+      validate_plan(p, m, cluster, tr, d);
+      if (!d.empty()) continue;
+      ++rep.valid;
+      const MemoryBreakdown mem = memory_per_gpu(m, p, cluster.gpu, tr.precision, tr.global_batch, tr.seq_len,
+                                                 tr.flash_attention, tr.framework);
+      if (mem.fits) fits.push_back({z, rc, p});
+    }
+  }
+  rep.fitting += fits.size();
+  // Memory-saving settings cost time and never save any: recompute only adds work, and ZeRO-2 runs ZeRO-1's
+  // collectives. A setting is timed only if no lighter one (less recompute, or ZeRO-1 for ZeRO-2) fits; the lighter
+  // one is at least as fast on every objective.
+  for (const Fit& f : fits) {
+    bool dominated = false;
+    for (const Fit& o : fits)
+      dominated |= (o.z != f.z || o.rc != f.rc) && o.rc <= f.rc && (o.z == f.z || (o.z == 1 && f.z == 2));
+    if (!dominated) items.push_back({gpus, f.p});
+  }
+}
+
+// Enumerates, validates and filters by memory (cheap) before anything is timed. Checks that validate_plan would fail
+// anyway (divisibility) are made first, so that most invalid combinations cost no validation.
+std::vector<Item> enumerate(const Scenario& base, const PlanOptions& opt, const std::vector<int>& counts,
+                            PlanReport& rep, const RunControl& control) {
+  const TransformerConfig& m = base.model;
+  const TrainingSpec& tr = base.training;
+  const ParallelPlan& b = base.plan;
+  const PlanDims& dims = opt.dims;
+  const bool moe = m.moe.enabled();
+  const int gpn = base.cluster.gpus_per_node;
+  const SearchSpace space = search_space(base, dims);
+  const auto& [tps, cps, mbs, zeros, rcs, eps, splits] = space;
   std::vector<Item> items;
+  size_t done = 0;
   for (int g : counts)
-    for (int tp : tps)
+    for (int tp : tps) {
+      control.check();
+      control.progress(done++, counts.size() * tps.size(), "enumerate");
       for (int cp : cps)
         for (const Split& sp : splits) {
           const int pp = sp.pp;
@@ -246,87 +357,64 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
                   const std::vector<int> scheds = vpp > 1 ? std::vector<int>{int(Schedule::interleaved)} : scheds1;
                   for (int sched : scheds)
                     for (int comm : comms) {
-                      // The ZeRO stages and recompute levels of one configuration: which are valid and fit.
-                      struct Fit {
-                        int z, rc;
-                        ParallelPlan p;
-                      };
-                      std::vector<Fit> fits;
-                      for (int z : zeros) {
-                        if (z == 3 && pp > 1) continue;  // ZeRO-3 with pipelining: excluded, as validate_plan warns
-                        for (int rc : rcs) {
-                          ParallelPlan p = b;
-                          p.tp = tp, p.pp = pp, p.dp = dp, p.cp = cp, p.vpp = vpp, p.micro_batch = mb, p.zero = z;
-                          p.first_stage_layers = sp.first, p.last_stage_layers = sp.last;
-                          p.ep = ep, p.etp = etp;
-                          p.cp_comm = CpComm(comm);
-                          p.schedule = Schedule(sched);
-                          p.recompute = Recompute(rc);
-                          p.sequence_parallel =
-                              tp > 1 && (b.sequence_parallel || (dims.tp && has_sequence_parallel(tr.framework)));
-                          p.overlap_grad_reduce = b.overlap_grad_reduce && can_overlap_grad_reduce(tr.framework, pp);
-                          Diagnostics d;
-                          validate_plan(p, m, cluster, tr, d);
-                          if (!d.empty()) continue;
-                          ++rep.valid;
-                          const MemoryBreakdown mem = memory_per_gpu(m, p, cluster.gpu, tr.precision, tr.global_batch,
-                                                                     tr.seq_len, tr.flash_attention, tr.framework);
-                          if (mem.fits) fits.push_back({z, rc, p});
-                        }
-                      }
-                      rep.fitting += fits.size();
-                      // Memory-saving settings cost time and never save any: recompute only adds work, and ZeRO-2
-                      // runs ZeRO-1's collectives. A setting is timed only if no lighter one (less recompute, or
-                      // ZeRO-1 for ZeRO-2) fits; the lighter one is at least as fast on every objective.
-                      for (const Fit& f : fits) {
-                        bool dominated = false;
-                        for (const Fit& o : fits)
-                          dominated |=
-                              (o.z != f.z || o.rc != f.rc) && o.rc <= f.rc && (o.z == f.z || (o.z == 1 && f.z == 2));
-                        if (!dominated) items.push_back({g, f.p});
-                      }
+                      ParallelPlan p = b;
+                      p.tp = tp, p.pp = pp, p.dp = dp, p.cp = cp, p.vpp = vpp, p.micro_batch = mb;
+                      p.first_stage_layers = sp.first, p.last_stage_layers = sp.last;
+                      p.ep = ep, p.etp = etp;
+                      p.cp_comm = CpComm(comm);
+                      p.schedule = Schedule(sched);
+                      p.sequence_parallel =
+                          tp > 1 && (b.sequence_parallel || (dims.tp && has_sequence_parallel(tr.framework)));
+                      p.overlap_grad_reduce = b.overlap_grad_reduce && can_overlap_grad_reduce(tr.framework, pp);
+                      add_settings(p, g, base, cluster, space, rep, items);
                     }
                 }
               }
           }
         }
-  rep.timed = items.size();
-
-  std::vector<Candidate> cands(items.size());
-  std::atomic<size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  auto worker = [&] {
-    try {
-      Scenario sc = base;
-      for (size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
-        sc.plan = items[i].plan;
-        sc.cluster.nodes = items[i].gpus / gpn;
-        const Result r = simulate_analytic(sc, profile);
-        Candidate& c = cands[i];
-        c.gpus = items[i].gpus;
-        c.plan = items[i].plan;
-        c.step_time_s = r.step_time_s;
-        c.mfu = r.mfu;
-        c.tokens_per_s = r.tokens_per_s;
-        c.memory_gib = r.memory.peak / 1073741824.0;
-        c.days = r.training.days;
-        c.cost_usd = r.training.cost_usd;
-        c.energy_mwh = r.training.energy_mwh;
-      }
-    } catch (...) {
-      // Stop everyone and hand the first failure to the caller once the threads are joined.
-      std::lock_guard<std::mutex> lock(failure_mu);
-      if (!failure) failure = std::current_exception();
-      next.store(items.size());
     }
-  };
-  std::vector<std::thread> threads;
-  for (int j = 1; j < std::max(1, opt.jobs); ++j) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+  control.progress(done, done, "enumerate");
+  return items;
+}
 
+Candidate candidate_of(const Item& item, const Result& r) {
+  Candidate c;
+  c.gpus = item.gpus;
+  c.plan = item.plan;
+  c.step_time_s = r.step_time_s;
+  c.mfu = r.mfu;
+  c.tokens_per_s = r.tokens_per_s;
+  c.memory_gib = r.memory.peak / 1073741824.0;
+  c.days = r.training.days;
+  c.cost_usd = r.training.cost_usd;
+  c.energy_mwh = r.training.energy_mwh;
+  return c;
+}
+
+// Times every item on the analytic engine, in parallel; each candidate reaches the observer as it is done.
+std::vector<Candidate> time_items(const Scenario& base, const CalibrationProfile& profile,
+                                  const std::vector<Item>& items, int jobs, const RunControl& control) {
+  std::vector<Candidate> cands(items.size());
+  std::mutex mu;
+  size_t done = 0;
+  control.progress(0, items.size(), "time");
+  const size_t completed = parallel_for(items.size(), jobs, control.cancel, [&](size_t i) {
+    Scenario sc = base;  // a copy per item: the plan and node count change
+    sc.plan = items[i].plan;
+    sc.cluster.nodes = items[i].gpus / base.cluster.gpus_per_node;
+    cands[i] = candidate_of(items[i], simulate_analytic(sc, profile));
+    std::lock_guard<std::mutex> lock(mu);
+    if (control.observer) control.observer->on_candidate(cands[i]);
+    control.progress(++done, items.size(), "time");
+  });
+  if (completed < items.size()) control.check();  // cancelled: no partial report
+  return cands;
+}
+
+// Orders the timed candidates and fills the ranked list, the Pareto front and the best per GPU count.
+void rank(PlanReport& rep, std::vector<Candidate> cands, const std::vector<int>& counts, const Scenario& base,
+          const PlanOptions& opt) {
+  const TrainingSpec& tr = base.training;
   const bool per_step = tr.tokens <= 0;
   for (auto& c : cands) {
     c.objective = objective_of(c, opt.objective, per_step);
@@ -375,94 +463,56 @@ PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, con
       }
   }
   rep.all_fitting = std::move(cands);
+}
+
+}  // namespace
+
+PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& opt,
+                    const RunControl& control) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PlanReport rep;
+  std::vector<int> counts = opt.gpu_counts;
+  if (counts.empty()) counts.push_back(base.cluster.gpus());
+  check_gpu_counts(base.cluster, counts);
+  rep.moe = base.model.moe.enabled();
+  rep.framework = base.training.framework;
+  const std::vector<Item> items = enumerate(base, opt, counts, rep, control);
+  rep.timed = items.size();
+  rank(rep, time_items(base, profile, items, opt.jobs, control), counts, base, opt);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
+}
+
+std::vector<Verification> verify_plan(const Scenario& base, const CalibrationProfile& profile, const PlanReport& rep,
+                                      const RunControl& control) {
+  const EventOptions eo = parse_event_options(base.engine);
+  std::vector<Verification> out;
+  for (size_t i = 0; i < rep.ranked.size(); ++i) {
+    control.progress(i, rep.ranked.size(), "verify");
+    const Candidate& c = rep.ranked[i];
+    Scenario sc = base;
+    sc.plan = c.plan;
+    sc.cluster.nodes = c.gpus / base.cluster.gpus_per_node;
+    const double ev = simulate_on(Engine::event, sc, profile, eo, control.cancel).step_time_s;
+    out.push_back({c.step_time_s, ev, (ev - c.step_time_s) / c.step_time_s * 100});
+  }
+  control.progress(rep.ranked.size(), rep.ranked.size(), "verify");
+  return out;
+}
+
+void add_verification(nlohmann::json& plan, const std::vector<Verification>& v) {
+  plan["verify"] = nlohmann::json::array();
+  for (size_t i = 0; i < v.size(); ++i)
+    plan["verify"].push_back({{"rank", i + 1},
+                              {"analytic_step_time_s", v[i].analytic_step_time_s},
+                              {"event_step_time_s", v[i].event_step_time_s},
+                              {"diff_pct", v[i].diff_pct}});
 }
 
 int rank_of(const PlanReport& rep, int gpus, const ParallelPlan& plan) {
   for (size_t i = 0; i < rep.ranked.size(); ++i)
     if (rep.ranked[i].gpus == gpus && same_plan(rep.ranked[i].plan, plan)) return int(i) + 1;
   return 0;
-}
-
-namespace {
-// Optional columns, shown only when a listed row needs them: the CP exchange, the expert tensor-parallel size
-// (MoE models) and uneven pipeline stages.
-struct Columns {
-  bool cp_comm = false, etp = false, stages = false;
-};
-Columns columns_for(const PlanReport& rep) {
-  Columns k;
-  k.etp = rep.moe;
-  for (const auto* list : {&rep.ranked, &rep.pareto})
-    for (const auto& c : *list) {
-      k.cp_comm |= c.plan.cp > 1;
-      k.stages |= c.plan.first_stage_layers > 0 || c.plan.last_stage_layers > 0;
-    }
-  return k;
-}
-std::string header(const Columns& k) {
-  std::string h = "rank   gpus  tp  pp    dp  cp";
-  if (k.cp_comm) h += " cp_comm   ";
-  h += "  ep";
-  if (k.etp) h += " etp";
-  h += " vpp  mb  zero recompute schedule   ";
-  if (k.stages) h += " first/last";
-  return h + "       step    MFU  mem GiB     days     cost USD   energy MWh\n";
-}
-std::string row(const Candidate& c, int rank, const Columns& k) {
-  char buf[400];
-  const ParallelPlan& p = c.plan;
-  std::string out;
-  std::snprintf(buf, sizeof buf, "%4d %6d %3d %3d %5d %3d", rank, c.gpus, p.tp, p.pp, p.dp, p.cp);
-  out += buf;
-  if (k.cp_comm) {
-    std::snprintf(buf, sizeof buf, " %-10s", p.cp > 1 ? to_string(p.cp_comm).c_str() : "-");
-    out += buf;
-  }
-  std::snprintf(buf, sizeof buf, " %3d", p.ep);
-  out += buf;
-  if (k.etp) {
-    std::snprintf(buf, sizeof buf, " %3d", expert_tp(p));
-    out += buf;
-  }
-  std::snprintf(buf, sizeof buf, " %3d %3d %5d %-9s %-11s", p.vpp, p.micro_batch, p.zero,
-                to_string(p.recompute).c_str(), to_string(p.schedule).c_str());
-  out += buf;
-  if (k.stages) {
-    // Layers on the first and the last stage, e.g. 7/7 (0: an even share); "-" for an even split.
-    const std::string st = p.first_stage_layers > 0 || p.last_stage_layers > 0
-                               ? std::to_string(p.first_stage_layers) + "/" + std::to_string(p.last_stage_layers)
-                               : "-";
-    std::snprintf(buf, sizeof buf, " %-10s", st.c_str());
-    out += buf;
-  }
-  std::snprintf(buf, sizeof buf, " %10s %6.1f%% %7.1f %8.1f %12.0f %9.1f\n", format_time(c.step_time_s).c_str(),
-                100 * c.mfu, c.memory_gib, c.days, c.cost_usd, c.energy_mwh);
-  return out + buf;
-}
-}  // namespace
-
-std::string plan_table(const PlanReport& rep, const PlanOptions& opt) {
-  std::string out;
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "aiscale plan: %zu configurations enumerated, %zu valid, %zu fit in memory, %zu timed (the "
-                "others only add recompute or ZeRO-2 to a timed one), %zu meet the constraints (%.2f s)\n\n",
-                rep.enumerated, rep.valid, rep.fitting, rep.timed, rep.meeting, rep.seconds);
-  out += buf;
-  if (rep.framework != Framework::any)
-    out += "valid: plans that " + to_string(rep.framework) + " can run (training.framework)\n\n";
-  const Columns k = columns_for(rep);
-  out += "best by " + to_string(opt.objective) +
-         (opt.per_layout ? ", one row per layout (" + std::to_string(rep.layouts) + " layouts):\n" : ":\n");
-  out += header(k);
-  for (size_t i = 0; i < rep.ranked.size(); ++i) out += row(rep.ranked[i], int(i) + 1, k);
-  if (rep.ranked.empty()) out += "  (no configuration fits in memory and meets the deadline and budget)\n";
-  out += "\nPareto front, time to train against cost:\n";
-  out += header(k);
-  for (const auto& c : rep.pareto) out += row(c, 0, k);
-  return out;
 }
 
 nlohmann::json to_json(const PlanReport& rep, const PlanOptions& opt) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/result.hpp"
+#include "studies/observer.hpp"
 
 namespace aiscale {
 
@@ -31,10 +32,10 @@ struct ValidationReport {
 std::vector<std::string> collect_scenario_files(const std::string& path);
 // The value of a Result metric by its Result v1 key ("hardware_tflops_per_gpu", "step_time_s", ...).
 double result_metric(const Result& r, const std::string& metric);
-// Runs every file with the analytic engine; files without a "validation" block are an error naming the file.
-ValidationReport run_validation(const std::vector<std::string>& files);
+// Runs every file with the analytic engine ("cases": done of files); files without a "validation" block are an
+// error naming the file. Cancellable between cases.
+ValidationReport run_validation(const std::vector<std::string>& files, const RunControl& control = {});
 
-std::string to_table(const ValidationReport& rep);
 nlohmann::json to_json(const ValidationReport& rep);
 
 }  // namespace aiscale

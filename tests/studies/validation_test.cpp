@@ -6,8 +6,8 @@
 #include "models/calibration_profile.hpp"
 #include "models/scenario.hpp"
 #include "sim/analytic.hpp"
-#include "sim/plan.hpp"
-#include "sim/validate.hpp"
+#include "studies/plan.hpp"
+#include "studies/validate.hpp"
 
 using namespace aiscale;
 

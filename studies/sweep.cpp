@@ -1,10 +1,9 @@
-#include "sim/sweep.hpp"
+#include "studies/sweep.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -16,9 +15,8 @@
 
 #include "models/calibration_profile.hpp"
 #include "models/error.hpp"
-#include "sim/analytic.hpp"
-#include "sim/event_engine.hpp"
-#include "topology/builder.hpp"
+#include "studies/load.hpp"
+#include "studies/parallel_for.hpp"
 
 namespace aiscale {
 
@@ -39,7 +37,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 std::pair<std::string, std::vector<std::string>> parse_list(const std::string& arg, const std::string& flag) {
   const size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw Error(flag, "'" + arg + "' is not path=v1,v2,... (e.g. " + flag + " parallelism.tp=2,4,8)");
+    throw Error(flag, "'" + arg + "' is not path=v1,v2,... (e.g. parallelism.tp=2,4,8)");
   const std::string path = arg.substr(0, eq);
   std::vector<std::string> values = split(arg.substr(eq + 1), ',');
   for (const auto& v : values)
@@ -76,16 +74,6 @@ void check_value(const nlohmann::json& base, const std::string& base_dir, const 
     const bool related = i.path == path || i.path.rfind(path + ".", 0) == 0 || path.rfind(i.path + ".", 0) == 0;
     if (related) throw Error(flag + " " + path, "value '" + value + "': " + i.message);
   }
-}
-
-const CalibrationProfile& cached_profile(const Scenario& sc) {
-  static std::mutex mu;
-  static std::map<std::string, CalibrationProfile> cache;
-  const std::string key = sc.calibration + "|" + sc.cluster.gpu.name + "|" + sc.base_dir;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, load_profile(sc.calibration, sc.cluster.gpu, sc.base_dir)).first;
-  return it->second;
 }
 
 std::string join_issues(const std::vector<Issue>& issues) {
@@ -144,13 +132,19 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
   } catch (const Error& e) {
     if (e.kind() == IssueKind::input) throw;
   }
-  if (grids.empty() && zips.empty()) throw Error("--grid", "give at least one --grid path=v1,v2,... or --zip");
+  if (grids.empty() && zips.empty())
+    throw Error("sweep.grid", "give at least one grid list path=v1,v2,... (or zip lists)");
+  for (const auto* lists : {&grids, &zips})
+    for (const auto& a : *lists)
+      if (!valid_utf8(a))
+        throw Error(lists == &grids ? "sweep.grid" : "sweep.zip",
+                    "'" + a.substr(0, a.find('=')) + "=...' is not valid UTF-8 text; retype the value in UTF-8");
   // Each list is split once; the row count is bounded before any value is checked (checking parses a scenario per
   // value) and computed without overflow.
   using List = std::pair<std::string, std::vector<std::string>>;
   std::vector<List> grid_lists, zip_lists;
-  for (const auto& g : grids) grid_lists.push_back(parse_list(g, "--grid"));
-  for (const auto& z : zips) zip_lists.push_back(parse_list(z, "--zip"));
+  for (const auto& g : grids) grid_lists.push_back(parse_list(g, "sweep.grid"));
+  for (const auto& z : zips) zip_lists.push_back(parse_list(z, "sweep.zip"));
   {
     std::vector<size_t> lengths;
     for (const auto& g : grid_lists) lengths.push_back(g.second.size());
@@ -166,7 +160,7 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     if (over || rows > kMaxSweepRows) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.3g", approx);
-      throw Error("--grid", std::string("the grid has ") + buf + " rows (the product of the list lengths); at most " +
+      throw Error("sweep.grid", std::string("the grid has ") + buf + " rows (the product of the list lengths); at most " +
                                 std::to_string(kMaxSweepRows) + " are allowed: shorten the lists or split the sweep");
     }
   }
@@ -175,8 +169,8 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     if (!seen.insert(path).second) throw Error(flag + " " + path, "is swept twice; give each path once");
   };
   for (auto& [path, values] : grid_lists) {
-    add_path("--grid", path);
-    for (const auto& v : values) check_value(spec.base, base_dir, "--grid", path, v);
+    add_path("sweep.grid", path);
+    for (const auto& v : values) check_value(spec.base, base_dir, "sweep.grid", path, v);
     SweepAxis axis;
     axis.paths = {path};
     for (auto& v : values) axis.values.push_back({v});
@@ -186,13 +180,13 @@ SweepSpec make_sweep(nlohmann::json base, const std::string& base_dir, const std
     SweepAxis axis;
     size_t len = 0;
     for (const auto& [path, values] : zip_lists) {
-      add_path("--zip", path);
-      for (const auto& v : values) check_value(spec.base, base_dir, "--zip", path, v);
+      add_path("sweep.zip", path);
+      for (const auto& v : values) check_value(spec.base, base_dir, "sweep.zip", path, v);
       if (axis.paths.empty()) {
         len = values.size();
         axis.values.resize(len);
       } else if (values.size() != len) {
-        throw Error("--zip " + path, "has " + std::to_string(values.size()) + " values but the first --zip list has " +
+        throw Error("sweep.zip " + path, "has " + std::to_string(values.size()) + " values but the first zip list has " +
                                          std::to_string(len) + "; zipped lists advance together and need equal lengths");
       }
       axis.paths.push_back(path);
@@ -209,33 +203,42 @@ RowFormat format_for(const std::string& path) {
   };
   if (ends(".csv")) return RowFormat::csv;
   if (ends(".jsonl")) return RowFormat::jsonl;
-  throw Error("-o", "'" + path + "' must end in .csv or .jsonl (the row format)");
+  throw Error("sweep.output", "'" + path + "' must end in .csv or .jsonl (the row format)");
 }
 
-SweepRow evaluate_row(const SweepSpec& spec, size_t index) {
+std::string to_string(RowStatus s) {
+  switch (s) {
+    case RowStatus::ok:
+      return "ok";
+    case RowStatus::oom:
+      return "oom";
+    case RowStatus::invalid:
+      return "invalid";
+  }
+  return "invalid";
+}
+
+SweepRow evaluate_row(const SweepSpec& spec, size_t index, const CancelToken* cancel) {
   SweepRow row;
   row.index = index;
   nlohmann::json doc = spec.base;
   try {
-    apply_overrides(doc, spec.overrides(index));
-    const Scenario sc = parse_scenario(doc, spec.base_dir);
+    const Scenario sc = load_document(doc, spec.base_dir, spec.overrides(index));
     row.scenario_name = sc.name;
-    topology::check_topology(sc.cluster);  // the network checks `aiscale topology` runs, for every engine
-    row.result = spec.event_engine ? simulate_event(sc, cached_profile(sc), parse_event_options(sc.engine))
-                                   : simulate_analytic(sc, cached_profile(sc));
+    row.result = simulate_on(spec.engine, sc, shared_profile(sc), parse_event_options(sc.engine), cancel);
     row.result_json = to_json(row.result, sc);
-    row.status = row.result.memory.fits ? "ok" : "oom";
-    if (!row.result.memory.fits)
-      for (const auto& w : row.result.warnings)
-        if (w.rfind("memory", 0) == 0) row.reason = w;
+    row.status = row.result.memory.fits ? RowStatus::ok : RowStatus::oom;
+    if (!row.result.memory.fits) row.reason = memory_shortfall(row.result.memory, sc.cluster.gpu.name);
+  } catch (const Cancelled&) {
+    throw;
   } catch (const ValidationError& e) {
-    row.status = "invalid";
+    row.status = RowStatus::invalid;
     row.reason = join_issues(e.issues());
   } catch (const Error& e) {
-    row.status = "invalid";
+    row.status = RowStatus::invalid;
     row.reason = e.what();
   } catch (const std::exception& e) {
-    row.status = "invalid";
+    row.status = RowStatus::invalid;
     row.reason = std::string("internal error: ") + e.what();
   }
   return row;
@@ -256,14 +259,14 @@ std::string csv_header(const SweepSpec& spec) {
 
 std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt) {
   const auto values = spec.values(row.index);
-  const bool has_result = row.status != "invalid";
+  const bool has_result = row.status != RowStatus::invalid;
   if (fmt == RowFormat::csv) {
     std::string line = std::to_string(row.index);
     for (const auto& v : values) {
       line += ',';
       line += csv_escape(v);
     }
-    line += "," + row.status + "," + csv_escape(row.reason) + ",";
+    line += "," + to_string(row.status) + "," + csv_escape(row.reason) + ",";
     if (has_result) {
       line += to_csv_row(row.result);
     } else {
@@ -276,9 +279,9 @@ std::string format_row(const SweepSpec& spec, const SweepRow& row, RowFormat fmt
   j["index"] = row.index;
   const auto paths = spec.paths();
   for (size_t i = 0; i < paths.size(); ++i) {
-    j["overrides"][paths[i]] = override_value(values[i], "--grid " + paths[i]);
+    j["overrides"][paths[i]] = override_value(values[i], "sweep.grid " + paths[i]);
   }
-  j["status"] = row.status;
+  j["status"] = to_string(row.status);
   j["reason"] = row.reason;
   if (has_result) j["result"] = row.result_json;
   // A raw (non-JSON) override value may hold bytes that are not UTF-8: write U+FFFD for them, never throw.
@@ -303,8 +306,8 @@ std::set<size_t> existing_rows(const std::string& path, RowFormat fmt, const std
     pos = nl + 1;
     if (fmt == RowFormat::csv && first) {
       if (line != header)
-        throw Error("--resume", "'" + path + "' was written by a different sweep (its header differs); remove it or "
-                                "choose another -o");
+        throw Error("sweep.resume", "'" + path + "' was written by a different sweep (its header differs); remove it or "
+                                    "choose another output");
       first = false;
       continue;
     }
@@ -315,11 +318,12 @@ std::set<size_t> existing_rows(const std::string& path, RowFormat fmt, const std
       else
         done.insert(nlohmann::json::parse(line).at("index").get<size_t>());
     } catch (const std::exception&) {
-      throw Error("--resume", "'" + path + "' holds a line that is not a sweep row; remove it or choose another -o");
+      throw Error("sweep.resume",
+                  "'" + path + "' holds a line that is not a sweep row; remove it or choose another output");
     }
   }
   if (fmt == RowFormat::csv && first && keep > 0)
-    throw Error("--resume", "'" + path + "' has no header line");
+    throw Error("sweep.resume", "'" + path + "' has no header line");
   return done;
 }
 
@@ -335,7 +339,14 @@ void write_all(int fd, const std::string& s, const std::string& path) {
 }  // namespace
 
 SweepOutput::SweepOutput(const SweepSpec& spec, const std::string& path, bool resume)
-    : path_(path), fmt_(format_for(path)) {
+    : path_(path), fmt_(path.empty() ? RowFormat::jsonl : format_for(path)) {
+  const size_t total = spec.size();
+  if (path.empty()) {  // rows for an observer only: every row to do, nothing written
+    for (size_t i = 0; i < total; ++i) todo_.push_back(i);
+    lines_.resize(todo_.size());
+    ready_.assign(todo_.size(), 0);
+    return;
+  }
   const std::string header = fmt_ == RowFormat::csv ? csv_header(spec) : "";
   std::set<size_t> done;
   const bool exists = ::access(path.c_str(), F_OK) == 0;
@@ -350,7 +361,6 @@ SweepOutput::SweepOutput(const SweepSpec& spec, const std::string& path, bool re
     if (fd_ >= 0) write_all(fd_, header, path);
   }
   if (fd_ < 0) throw Error(path, "cannot open for writing (does the directory exist?)");
-  const size_t total = spec.size();
   for (size_t i = 0; i < total; ++i)
     if (!done.count(i)) todo_.push_back(i);
   skipped_ = total - todo_.size();
@@ -365,35 +375,24 @@ SweepOutput::~SweepOutput() {
 void SweepOutput::remove() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  std::remove(path_.c_str());
+  if (!path_.empty()) std::remove(path_.c_str());
 }
 
-void SweepOutput::put(size_t k, std::string line, const std::string& status) {
+void SweepOutput::put(size_t k, std::string line, RowStatus status) {
   lines_[k] = std::move(line);
   ready_[k] = 1;
-  invalid_ += status == "invalid";
-  oom_ += status == "oom";
+  invalid_ += status == RowStatus::invalid;
+  oom_ += status == RowStatus::oom;
   std::string chunk;
   while (written_ < todo_.size() && ready_[written_]) {
     chunk += lines_[written_];
     std::string().swap(lines_[written_]);
     ++written_;
   }
-  if (!chunk.empty()) write_all(fd_, chunk, path_);
+  if (!chunk.empty() && fd_ >= 0) write_all(fd_, chunk, path_);
 }
 
-namespace {
-void print_progress(size_t done, size_t skipped, size_t total, size_t todo, double elapsed) {
-  const double rate = done / std::max(elapsed, 1e-9);
-  const int width = 30;
-  const int fill = todo == 0 ? width : int(width * done / todo);
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu rows  %.0f rows/s  ETA %.0fs ", std::string(fill, '#').c_str(),
-               std::string(width - fill, '.').c_str(), done + skipped, total, rate,
-               rate > 0 ? (todo - done) / rate : 0.0);
-}
-}  // namespace
-
-SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt, const RunControl& control) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   SweepOutput out(spec, opt.output, opt.resume);
@@ -401,81 +400,27 @@ SweepStats run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   SweepStats st;
   st.total = spec.size();
   st.skipped = out.skipped();
-
-  // Workers evaluate rows and queue them; this thread writes them in order and draws the progress bar.
-  std::vector<std::pair<size_t, SweepRow>> queue;
+  // Workers evaluate rows; each hands its formatted line to the output (which writes the rows now contiguous from
+  // the front, in index order) and tells the observer, one worker at a time.
   std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};  // a worker or the writer threw: every thread stops, the error is rethrown
-  std::exception_ptr error;
-  auto stopped = [&] { return (opt.stop && opt.stop->load()) || failed.load(); };
-  auto fail = [&](std::exception_ptr e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!error) error = e;
-    failed.store(true);
-  };
-  auto worker = [&] {
-    try {
-      while (!stopped()) {
-        const size_t k = next.fetch_add(1);
-        if (k >= todo.size()) break;
-        SweepRow row = evaluate_row(spec, todo[k]);
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          queue.emplace_back(k, std::move(row));
-        }
-        cv.notify_one();
-      }
-    } catch (...) {
-      fail(std::current_exception());
-    }
-    cv.notify_one();
-  };
-  std::vector<std::thread> threads;
-  for (int j = 0; j < std::max(1, opt.jobs); ++j) threads.emplace_back(worker);
-
-  auto drain = [&] {
-    std::vector<std::pair<size_t, SweepRow>> batch;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      batch.swap(queue);
-    }
-    for (auto& [k, row] : batch) out.put(k, format_row(spec, row, out.format()), row.status);
-    return batch.size();
-  };
-  size_t received = 0;
-  auto last_print = clock::now();
+  size_t done = 0;
+  const bool format = !opt.output.empty();
+  control.progress(0, todo.size(), "rows");
   try {
-    while (received < todo.size() && !stopped()) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !queue.empty() || stopped(); });
-      }
-      received += drain();
-      if (opt.progress && (clock::now() - last_print > std::chrono::milliseconds(200) || received == todo.size())) {
-        last_print = clock::now();
-        print_progress(out.written(), st.skipped, st.total, todo.size(),
-                       std::chrono::duration<double>(clock::now() - t0).count());
-      }
-    }
+    parallel_for(todo.size(), opt.jobs, control.cancel, [&](size_t k) {
+      const SweepRow row = evaluate_row(spec, todo[k], control.cancel);
+      std::string line = format ? format_row(spec, row, out.format()) : std::string();
+      std::lock_guard<std::mutex> lock(mu);
+      out.put(k, std::move(line), row.status);
+      if (control.observer) control.observer->on_row(row);
+      control.progress(++done, todo.size(), "rows");
+    });
+  } catch (const Cancelled&) {
+    // An event row cancelled mid-run: the rows before it are whole, like any cancelled sweep.
   } catch (...) {
-    fail(std::current_exception());
-  }
-  for (auto& t : threads) t.join();
-  if (!failed.load()) {
-    try {
-      drain();  // rows finished while stopping; only those contiguous from the front reach the file
-    } catch (...) {
-      fail(std::current_exception());
-    }
-  }
-  if (error) {
-    if (opt.progress) std::fprintf(stderr, "\n");
     if (!opt.resume) out.remove();  // no partial output from a sweep that stopped on an error
-    std::rethrow_exception(error);
+    throw;
   }
-  if (opt.progress) std::fprintf(stderr, "\n");
   st.written = out.written();
   st.invalid = out.invalid();
   st.oom = out.oom();

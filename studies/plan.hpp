@@ -9,6 +9,7 @@
 #include "models/calibration_profile.hpp"
 #include "models/scenario.hpp"
 #include "sim/result.hpp"
+#include "studies/observer.hpp"
 
 namespace aiscale {
 
@@ -63,10 +64,33 @@ struct PlanReport {
   Framework framework = Framework::any;  // the base scenario's training.framework, which bounds the search
 };
 
-PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& options);
+// GPU counts from a list ("1024,2048") and a range ("1024..16384" doubling, "1024..4096:512" by a step); a bad
+// count is an Error at plan.gpus or plan.gpus_range.
+std::vector<int> parse_gpu_counts(const std::string& list, const std::string& range);
+// Every count must be a multiple of the GPUs per node whose network can be built; else an Error at plan.gpus.
+void check_gpu_counts(const ClusterSpec& cluster, const std::vector<int>& counts);
+// A deadline or budget needs the scenario's training.tokens; else an Error at plan.deadline.
+void check_plan_options(const Scenario& base, const PlanOptions& options);
 
-std::string plan_table(const PlanReport& rep, const PlanOptions& options);
+// Enumerates ("enumerate": done of GPU counts x tp sizes) and times ("time": done of the plans to time) on
+// options.jobs threads; each timed candidate reaches the observer. Cancelled stops within one candidate's time
+// (tens of microseconds) and throws Cancelled: there is no partial report.
+PlanReport run_plan(const Scenario& base, const CalibrationProfile& profile, const PlanOptions& options,
+                    const RunControl& control = {});
+
+// The top configurations re-timed on the event engine: contention and overlap the closed form cannot see.
+struct Verification {
+  double analytic_step_time_s = 0, event_step_time_s = 0;
+  double diff_pct = 0;  // (event - analytic) / analytic
+};
+// One event run per ranked configuration, in rank order ("verify": done of ranked); cancellable between and
+// during runs (Cancelled).
+std::vector<Verification> verify_plan(const Scenario& base, const CalibrationProfile& profile, const PlanReport& rep,
+                                      const RunControl& control = {});
+
 nlohmann::json to_json(const PlanReport& rep, const PlanOptions& options);
+// Adds the "verify" array (rank, analytic and event step times, difference) to a plan's JSON.
+void add_verification(nlohmann::json& plan, const std::vector<Verification>& verification);
 // Rank (1-based) of a plan among the ranked list, 0 if absent.
 int rank_of(const PlanReport& rep, int gpus, const ParallelPlan& plan);
 
