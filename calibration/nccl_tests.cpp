@@ -244,7 +244,7 @@ NcclTestsLog parse_nccl_tests(std::string_view text, const std::string& file, co
                                                                                                     : op_from_name(file);
   if (log.op.empty())
     fail(0, "cannot tell which collective this log measures: name the file after the test (all_reduce_perf ...) "
-            "or pass --op");
+            "or name the collective in the import's op");
 
   if (!hints.algo.empty()) log.algo = hints.algo;
   // Ranks: caller, the device list, the -g flag, the header's nThread x nGpus (one process).
@@ -267,7 +267,7 @@ NcclTestsLog parse_nccl_tests(std::string_view text, const std::string& file, co
     if (std::fabs(got - want) > 0.01 * want + 0.01)
       fail(log.rows.back().line, "busbw/algbw = " + std::to_string(got) + ", but " + log.op + " on " +
                                      std::to_string(log.ranks) + " ranks has bus factor " + std::to_string(want) +
-                                     ": wrong collective or rank count (pass --op / --ranks)");
+                                     ": wrong collective or rank count (set the import's op and ranks)");
   }
 
   // nccl-tests averages busbw over every printed column; a mismatch means rows were lost (a truncated log).

@@ -195,7 +195,7 @@ nlohmann::json profile_from_nccl_logs(const std::vector<NcclTestsLog>& logs, con
       if (a == gpu.name && base_name.empty()) base_name = name;
   }
   if (base_name.empty())
-    throw Error("--gpu", "no shipped profile for '" + gpu.name + "' to take GEMM and memory figures from");
+    throw Error("calibration.gpu", "no shipped profile for '" + gpu.name + "' to take GEMM and memory figures from");
   nlohmann::json doc = nlohmann::json::parse(shipped_profile_text(base_name));
   doc.erase("fits");
   doc.erase("created");

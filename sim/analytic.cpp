@@ -78,6 +78,71 @@ ListCost plus(ListCost a, const ListCost& b) {
 
 }  // namespace
 
+namespace {
+
+// Sweeps, plans and benchmarks evaluate the same pipeline shape over and over: keep the finish-time buffers and
+// the issue order of the last shape per thread instead of rebuilding them for every evaluation.
+// Without ZB-H1's deferred W passes, the order in which the sweep of schedule_pipeline finds tasks ready depends on
+// the dependencies only, not on the times: the first evaluation of a shape records it as a flat list (task, the
+// finish time it waits for, its duration) and later ones replay that list in one pass, with the same additions and
+// maxima in the same order, so the results are bit-identical.
+struct FlatTask {
+  std::uint32_t out;  // index of the task's finish time in fend (forward) or n + index in bend (backward)
+  std::int32_t dep;   // the same for the finish time it waits for; -1 for none
+  std::uint32_t st;   // stage
+  std::uint32_t dur;  // (stage * v + chunk) * 2 + (backward ? 1 : 0)
+  double sends;       // 1 when the task sends its output to another stage, else 0
+};
+struct ShapeCache {
+  int pp = -1, v = -1, m = -1;
+  Schedule schedule = Schedule::gpipe;
+  std::vector<std::vector<PipelineTask>> order;
+  std::vector<double> fend, bend;
+  std::vector<FlatTask> flat;
+  std::vector<double> times, durations;
+};
+
+// The recorded shape replayed with new pass times: each stage's finish time.
+std::vector<double> replay(ShapeCache& cache, const std::vector<std::vector<double>>& fwd,
+                           const std::vector<std::vector<double>>& bwd, double p2p) {
+  const int pp = cache.pp, v = cache.v;
+  const size_t n = size_t(pp) * v * cache.m;
+  std::vector<double>& d = cache.durations;
+  d.resize(size_t(pp) * v * 2);
+  for (int st = 0; st < pp; ++st)
+    for (int c = 0; c < v; ++c) {
+      d[(size_t(st) * v + c) * 2] = fwd[st][c];
+      d[(size_t(st) * v + c) * 2 + 1] = bwd[st][c];
+    }
+  std::vector<double>& t = cache.times;
+  t.resize(2 * n);
+  std::vector<double> free_at(pp, 0.0);
+  for (const FlatTask& k : cache.flat) {
+    const double ready = k.dep >= 0 ? t[static_cast<size_t>(k.dep)] : 0.0;
+    const double start = std::max(ready, free_at[k.st]);
+    const double end = start + d[k.dur] + k.sends * p2p;
+    t[k.out] = end;
+    free_at[k.st] = end;
+  }
+  return free_at;
+}
+
+// The finish time a pass waits for, as an index into fend (forward passes) or n + an index into bend (backward);
+// -1 for none. Forward passes wait on the stage before (chunk c on the last stage feeds chunk c+1 on the first),
+// backward passes on the stage after, and the last chunk's backward on its own forward.
+inline long dependency(const PipelineTask& tk, int st, int pp, int v, int m, size_t n) {
+  auto idx = [&](int s, int c, int mb) { return (size_t(s) * v + c) * m + mb; };
+  if (!tk.bwd) {
+    if (st > 0) return long(idx(st - 1, tk.chunk, tk.mb));
+    return tk.chunk > 0 ? long(idx(pp - 1, tk.chunk - 1, tk.mb)) : -1;
+  }
+  if (st < pp - 1) return long(n + idx(st + 1, tk.chunk, tk.mb));
+  if (tk.chunk < v - 1) return long(n + idx(0, tk.chunk + 1, tk.mb));
+  return long(idx(st, tk.chunk, tk.mb));
+}
+
+}  // namespace
+
 std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fwd,
                                       const std::vector<std::vector<double>>& bwd, double p2p, int m,
                                       Schedule schedule, const std::vector<std::vector<double>>* wgrad,
@@ -85,28 +150,7 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   const int pp = static_cast<int>(fwd.size());
   const int v = pp ? static_cast<int>(fwd[0].size()) : 1;
   const size_t n = size_t(pp) * v * m;
-  // Sweeps, plans and benchmarks evaluate the same pipeline shape over and over: keep the finish-time buffers and
-  // the issue order of the last shape per thread instead of rebuilding them for every evaluation.
-  // Without ZB-H1's deferred W passes, the order in which the sweep below finds tasks ready depends on the
-  // dependencies only, not on the times: the first evaluation of a shape records it as a flat list (task, the
-  // finish time it waits for, its duration) and later ones replay that list in one pass, with the same
-  // additions and maxima in the same order, so the results are bit-identical.
-  struct FlatTask {
-    std::uint32_t out;  // index of the task's finish time in fend (forward) or n + index in bend (backward)
-    std::int32_t dep;   // the same for the finish time it waits for; -1 for none
-    std::uint32_t st;   // stage
-    std::uint32_t dur;  // (stage * v + chunk) * 2 + (backward ? 1 : 0)
-    double sends;       // 1 when the task sends its output to another stage, else 0
-  };
-  struct Cache {
-    int pp = -1, v = -1, m = -1;
-    Schedule schedule = Schedule::gpipe;
-    std::vector<std::vector<PipelineTask>> order;
-    std::vector<double> fend, bend;
-    std::vector<FlatTask> flat;
-    std::vector<double> times, durations;
-  };
-  static thread_local Cache cache;
+  static thread_local ShapeCache cache;
   if (cache.pp != pp || cache.v != v || cache.m != m || cache.schedule != schedule) {
     cache.order = pipeline_order(pp, v, m, schedule);
     cache.pp = pp, cache.v = v, cache.m = m, cache.schedule = schedule;
@@ -114,25 +158,8 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
   }
   const bool zb = schedule == Schedule::zb_h1 && wgrad != nullptr;
   if (!zb && !cache.flat.empty()) {
-    std::vector<double>& d = cache.durations;
-    d.resize(size_t(pp) * v * 2);
-    for (int st = 0; st < pp; ++st)
-      for (int c = 0; c < v; ++c) {
-        d[(size_t(st) * v + c) * 2] = fwd[st][c];
-        d[(size_t(st) * v + c) * 2 + 1] = bwd[st][c];
-      }
-    std::vector<double>& t = cache.times;
-    t.resize(2 * n);
-    std::vector<double> free_at(pp, 0.0);
-    for (const FlatTask& k : cache.flat) {
-      const double ready = k.dep >= 0 ? t[static_cast<size_t>(k.dep)] : 0.0;
-      const double start = std::max(ready, free_at[k.st]);
-      const double end = start + d[k.dur] + k.sends * p2p;
-      t[k.out] = end;
-      free_at[k.st] = end;
-    }
     if (realized) *realized = cache.order;
-    return free_at;
+    return replay(cache, fwd, bwd, p2p);
   }
   const bool record = !zb;
   if (record) cache.flat.reserve(2 * n);
@@ -168,22 +195,7 @@ std::vector<double> schedule_pipeline(const std::vector<std::vector<double>>& fw
       const std::vector<PipelineTask>& ord = order[st];
       while (cursor[st] < ord.size()) {
         const PipelineTask& tk = ord[cursor[st]];
-        long dep = -1;  // the finish time it waits for: fend index, or n + bend index
-        if (!tk.bwd) {
-          if (st > 0) {
-            dep = long(idx(st - 1, tk.chunk, tk.mb));
-          } else if (tk.chunk > 0) {
-            dep = long(idx(pp - 1, tk.chunk - 1, tk.mb));
-          }
-        } else {
-          if (st < pp - 1) {
-            dep = long(n + idx(st + 1, tk.chunk, tk.mb));
-          } else if (tk.chunk < v - 1) {
-            dep = long(n + idx(0, tk.chunk + 1, tk.mb));
-          } else {
-            dep = long(idx(st, tk.chunk, tk.mb));
-          }
-        }
+        const long dep = dependency(tk, st, pp, v, m, n);
         const double ready = dep < 0 ? 0.0 : size_t(dep) < n ? fend[size_t(dep)] : bend[size_t(dep) - n];
         if (ready < 0) break;  // dependency not finished yet
         // ZB-H1: deferred W passes fill the wait for the next pass's input, as long as they fit in it.
